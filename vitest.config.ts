@@ -1,0 +1,47 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+/**
+ * Two projects: `unit` (pure functions, in-process app tests, fast) and
+ * `integration` (real ffmpeg, embedded S3 over HTTP, RTSP camera, Chromium).
+ * Integration files are named `*.int.test.ts`; everything else is a unit test.
+ */
+const alias = {
+  "@kiroku/shared": here("./shared/src/index.ts"),
+  "@kiroku/recorder": here("./recorder/src/index.ts"),
+  "@kiroku/api": here("./api/src/index.ts"),
+  "@kiroku/test": here("./test/helpers/index.ts"),
+};
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    reporters: process.env.CI ? ["default"] : ["default"],
+    projects: [
+      {
+        resolve: { alias },
+        test: {
+          name: "unit",
+          include: ["{shared,recorder,api,test}/**/*.test.ts"],
+          exclude: ["**/*.int.test.ts", "**/node_modules/**", "**/dist/**"],
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: "integration",
+          include: ["{shared,recorder,api,test}/**/*.int.test.ts"],
+          exclude: ["**/node_modules/**", "**/dist/**"],
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+          // Real processes (ffmpeg, the S3 server, Chromium) on 2 cores: keep
+          // the parallelism modest so timing-sensitive tests stay honest.
+          maxWorkers: 2,
+          fileParallelism: true,
+        },
+      },
+    ],
+  },
+});
