@@ -1,0 +1,2 @@
+export * from "./completed-segment";
+export * from "./spool-layout";
