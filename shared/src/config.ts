@@ -39,10 +39,16 @@ export function readSharedConfig(reader: EnvReader): SharedConfig {
     "the bucket that holds the recordings, e.g. S3_BUCKETNAME=my-camera-bucket",
   );
   if (bucket && !BUCKET.test(bucket)) {
-    reader.problem(`S3_BUCKETNAME must be a valid bucket name (3-63 of a-z, 0-9, "." and "-"), got "${bucket}"`);
+    reader.problem(
+      `S3_BUCKETNAME must be a valid bucket name (3-63 of a-z, 0-9, "." and "-"), got "${bucket}"`,
+    );
   }
   const endpoint = reader.url("S3_ENDPOINT");
-  const region = reader.raw("S3_REGION") ?? reader.raw("AWS_REGION") ?? reader.raw("AWS_DEFAULT_REGION") ?? DEFAULTS.S3_REGION;
+  const region =
+    reader.raw("S3_REGION") ??
+    reader.raw("AWS_REGION") ??
+    reader.raw("AWS_DEFAULT_REGION") ??
+    DEFAULTS.S3_REGION;
   // Custom endpoints (the embedded server, MinIO) usually lack virtual-host DNS: path style by default there.
   const forcePathStyle = reader.bool("S3_FORCE_PATH_STYLE", endpoint !== undefined);
   const accessKeyId = reader.raw("AWS_ACCESS_KEY_ID");
@@ -59,12 +65,19 @@ export function readSharedConfig(reader: EnvReader): SharedConfig {
       : undefined;
   const movieKey = reader.string("S3_MOVIE_KEY", DEFAULTS.S3_MOVIE_KEY, {
     pattern: MOVIE_KEY,
-    describe: 'a key folder such as "movie" or "site-a/movie" (no leading or trailing slash, no spaces)',
+    describe:
+      'a key folder such as "movie" or "site-a/movie" (no leading or trailing slash, no spaces)',
   });
   const targetDuration = reader.int("TARGET_DURATION", DEFAULTS.TARGET_DURATION, 1, 100);
   const hostingUrl = reader.url("S3_HOSTING_URL");
   return {
-    s3: { bucket, region, ...(endpoint ? { endpoint } : {}), forcePathStyle, ...(credentials ? { credentials } : {}) },
+    s3: {
+      bucket,
+      region,
+      ...(endpoint ? { endpoint } : {}),
+      forcePathStyle,
+      ...(credentials ? { credentials } : {}),
+    },
     movieKey,
     targetDuration,
     ...(hostingUrl ? { hostingUrl } : {}),
@@ -72,7 +85,11 @@ export function readSharedConfig(reader: EnvReader): SharedConfig {
 }
 
 /** Runs a product's config reader and throws one ConfigError listing every problem. */
-export function parseEnvConfig<T>(env: Env, read: (reader: EnvReader) => T, source = "configuration"): T {
+export function parseEnvConfig<T>(
+  env: Env,
+  read: (reader: EnvReader) => T,
+  source = "configuration",
+): T {
   const reader = new EnvReader(env);
   const config = read(reader);
   if (reader.problems.length > 0) throw new ConfigError(reader.problems, source);

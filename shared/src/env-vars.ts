@@ -21,18 +21,29 @@ export class EnvReader {
     this.problems.push(message);
   }
 
-  string(name: string, fallback: string, opts: { pattern?: RegExp; describe?: string } = {}): string {
+  string(
+    name: string,
+    fallback: string,
+    opts: { pattern?: RegExp; describe?: string } = {},
+  ): string {
     const value = this.raw(name) ?? fallback;
     if (opts.pattern && !opts.pattern.test(value)) {
-      this.problem(`${name} must be ${opts.describe ?? `like ${opts.pattern}`}, got ${quote(value)}`);
+      this.problem(
+        `${name} must be ${opts.describe ?? `like ${opts.pattern}`}, got ${quote(value)}`,
+      );
     }
     return value;
   }
 
-  optionalString(name: string, opts: { pattern?: RegExp; describe?: string } = {}): string | undefined {
+  optionalString(
+    name: string,
+    opts: { pattern?: RegExp; describe?: string } = {},
+  ): string | undefined {
     const value = this.raw(name);
     if (value !== undefined && opts.pattern && !opts.pattern.test(value)) {
-      this.problem(`${name} must be ${opts.describe ?? `like ${opts.pattern}`}, got ${quote(value)}`);
+      this.problem(
+        `${name} must be ${opts.describe ?? `like ${opts.pattern}`}, got ${quote(value)}`,
+      );
     }
     return value;
   }
@@ -94,7 +105,9 @@ export class EnvReader {
       if (!protocols.includes(u.protocol)) throw new Error("protocol");
       return value.replace(/\/+$/, "");
     } catch {
-      this.problem(`${name} must be a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}, got ${quote(value)}`);
+      this.problem(
+        `${name} must be a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}, got ${quote(value)}`,
+      );
       return undefined;
     }
   }
@@ -105,7 +118,9 @@ export class EnvReader {
     if (value === undefined) return fallback;
     const m = /^(\d+(?:\.\d+)?)\s*([KMGT]i?B?|B)?$/i.exec(value);
     if (!m) {
-      this.problem(`${name} must be a size in bytes, optionally with K, M, G or T (e.g. 2G), got ${quote(value)}`);
+      this.problem(
+        `${name} must be a size in bytes, optionally with K, M, G or T (e.g. 2G), got ${quote(value)}`,
+      );
       return fallback;
     }
     const unit = (m[2] ?? "").toUpperCase()[0] ?? "";

@@ -9,7 +9,10 @@ export type { Logger } from "pino";
  * level (default info). Secrets are never logged: credentials are redacted by
  * path as a second line of defence behind `redactUrl`.
  */
-export function createLogger(name: string, env: Record<string, string | undefined> = process.env): Logger {
+export function createLogger(
+  name: string,
+  env: Record<string, string | undefined> = process.env,
+): Logger {
   const options: LoggerOptions = {
     name,
     level: env.LOG_LEVEL ?? "info",
@@ -31,7 +34,10 @@ export function createLogger(name: string, env: Record<string, string | undefine
   };
   const format = env.LOG_FORMAT ?? (process.stdout.isTTY ? "pretty" : "json");
   if (format === "pretty") {
-    return pino(options, pretty({ colorize: process.stdout.isTTY, sync: true, ignore: "pid,hostname" }));
+    return pino(
+      options,
+      pretty({ colorize: process.stdout.isTTY, sync: true, ignore: "pid,hostname" }),
+    );
   }
   return pino(options);
 }

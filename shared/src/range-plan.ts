@@ -64,6 +64,11 @@ export function planRangeScans(req: RangeScanRequest): RangeScan[] {
 }
 
 /** True when a segment [segStart, segStart+duration) overlaps [startMs, endMs). */
-export function overlaps(segStartMs: number, durationMs: number, startMs: number, endMs: number): boolean {
+export function overlaps(
+  segStartMs: number,
+  durationMs: number,
+  startMs: number,
+  endMs: number,
+): boolean {
   return segStartMs < endMs && segStartMs + durationMs > startMs;
 }

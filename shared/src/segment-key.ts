@@ -40,7 +40,7 @@ export interface StoredSegment extends SegmentRef {
 }
 
 const MAX_DURATION_MS = 9_999_999; // 7 digits: about 2.8 hours, far above any segment
-const KEY_NAME = /^(\d{2})-(\d{2})-(\d{2})\.(\d{3})Z_(\d{1,7})ms_r(\d{1,15})_s(\d{1,15})\.ts$/;
+const KEY_NAME = /^(\d{2})-(\d{2})-(\d{2})\.(\d{3})Z_(\d{1,7})ms_r(\d{1,16})_s(\d{1,16})\.ts$/;
 const DAY_FOLDER = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** `movie/cam1/`: every key of the channel, segments and stored playlists alike, starts with this. */
@@ -69,7 +69,8 @@ export function segmentKey(movieKey: string, seg: SegmentRef): string {
   checkWhole("run", seg.run, 0, Number.MAX_SAFE_INTEGER);
   checkWhole("seq", seg.seq, 0, Number.MAX_SAFE_INTEGER);
   const year = new Date(seg.startMs).getUTCFullYear();
-  if (year < 1000 || year > 9999) throw new RangeError(`segment start year ${year} is outside 1000-9999`);
+  if (year < 1000 || year > 9999)
+    throw new RangeError(`segment start year ${year} is outside 1000-9999`);
   return `${timeBound(movieKey, seg.channel, seg.startMs)}_${seg.durationMs}ms_r${seg.run}_s${seg.seq}.ts`;
 }
 
@@ -86,12 +87,20 @@ export function parseSegmentKey(movieKey: string, key: string): StoredSegment | 
   if (!d || !n) return undefined;
   const [, y, mo, da] = d.map(Number) as [number, number, number, number];
   const [, h, mi, s, ms, dur, run, seq] = n.map(Number) as number[] as [
-    number, number, number, number, number, number, number, number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
   ];
   if (h > 23 || mi > 59 || s > 59) return undefined;
   const startMs = Date.UTC(y, mo - 1, da, h, mi, s, ms);
   // Reject impossible dates (2026-02-30 would silently roll over to March).
-  if (utcDay(startMs) !== day || !Number.isSafeInteger(run) || !Number.isSafeInteger(seq)) return undefined;
+  if (utcDay(startMs) !== day || !Number.isSafeInteger(run) || !Number.isSafeInteger(seq))
+    return undefined;
   return { key, channel, startMs, durationMs: dur, run, seq };
 }
 
@@ -112,6 +121,8 @@ function clockName(ms: number): string {
 
 function checkWhole(name: string, value: number, min: number, max: number): void {
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`segment ${name} must be a whole number from ${min} to ${max}, got ${value}`);
+    throw new RangeError(
+      `segment ${name} must be a whole number from ${min} to ${max}, got ${value}`,
+    );
   }
 }

@@ -25,7 +25,10 @@ export const MAX_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 export function parseTime(input: string, field = "time"): number {
   const text = input.trim();
   if (text === "") {
-    throw new ValidationError(field, `${field} is empty: give an ISO 8601 time with an offset (2026-11-22T19:30:00+09:00) or epoch seconds`);
+    throw new ValidationError(
+      field,
+      `${field} is empty: give an ISO 8601 time with an offset (2026-11-22T19:30:00+09:00) or epoch seconds`,
+    );
   }
   let ms: number;
   if (EPOCH.test(text)) {
@@ -42,27 +45,52 @@ export function parseTime(input: string, field = "time"): number {
     const [, y, mo, d, h, mi, s = "0", frac = "", zone] = m as unknown as string[];
     const fields = [Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s)] as const;
     const [year, month, day, hour, minute, second] = fields;
-    if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) {
-      throw new ValidationError(field, `${field} "${clip(text)}" is not a real calendar time (check month, day, hour, minute and second)`);
+    if (
+      month < 1 ||
+      month > 12 ||
+      day < 1 ||
+      day > daysInMonth(year, month) ||
+      hour > 23 ||
+      minute > 59 ||
+      second > 59
+    ) {
+      throw new ValidationError(
+        field,
+        `${field} "${clip(text)}" is not a real calendar time (check month, day, hour, minute and second)`,
+      );
     }
     const millis = Math.floor(Number(`0.${frac || "0"}`) * 1000 + 1e-6);
-    ms = Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMinutes(zone!) * 60_000;
+    ms =
+      Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMinutes(zone!) * 60_000;
   }
   if (!Number.isFinite(ms) || ms < MIN_TIME_MS || ms > MAX_TIME_MS) {
-    throw new ValidationError(field, `${field} "${clip(text)}" is outside the years 2000 to 9999: check the units (epoch seconds or milliseconds)`);
+    throw new ValidationError(
+      field,
+      `${field} "${clip(text)}" is outside the years 2000 to 9999: check the units (epoch seconds or milliseconds)`,
+    );
   }
   return ms;
 }
 
 /** Parses a duration in seconds (`30`, `1.5`) into milliseconds; must be positive and at most `maxSeconds`. */
-export function parseDurationSeconds(input: string, field = "duration", maxSeconds = 366 * 86_400): number {
+export function parseDurationSeconds(
+  input: string,
+  field = "duration",
+  maxSeconds = 366 * 86_400,
+): number {
   const text = input.trim();
   if (!/^\d+(?:\.\d+)?$/.test(text)) {
-    throw new ValidationError(field, `${field} "${clip(text)}" is not a duration: give a number of seconds, e.g. 3600`);
+    throw new ValidationError(
+      field,
+      `${field} "${clip(text)}" is not a duration: give a number of seconds, e.g. 3600`,
+    );
   }
   const seconds = Number(text);
   if (!(seconds > 0) || seconds > maxSeconds) {
-    throw new ValidationError(field, `${field} must be more than 0 and at most ${maxSeconds} seconds, got ${text}`);
+    throw new ValidationError(
+      field,
+      `${field} must be more than 0 and at most ${maxSeconds} seconds, got ${text}`,
+    );
   }
   return Math.round(seconds * 1000);
 }
