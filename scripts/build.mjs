@@ -1,0 +1,62 @@
+// Builds the runnable entry points with esbuild: one ESM file per command.
+// Workspace packages (@kiroku/*) and the package's own transitive needs are
+// bundled in; the entry's own package dependencies stay external (they are
+// installed beside it), except for the Lambda bundle, which carries everything.
+import { existsSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const only = process.argv.slice(2);
+
+/** [package, entry source, output file, bundle every dependency?] */
+const entries = [
+  ["shared", "src/s3-server-cli.ts", "dist/s3-server-cli.js", false],
+  ["recorder", "src/cli.ts", "dist/cli.js", false],
+  ["api", "src/cli.ts", "dist/cli.js", false],
+  ["api", "src/lambda.ts", "dist/lambda/index.mjs", true],
+];
+
+const alias = {
+  "@kiroku/shared": path.join(root, "shared/src/index.ts"),
+  "@kiroku/recorder": path.join(root, "recorder/src/index.ts"),
+  "@kiroku/api": path.join(root, "api/src/index.ts"),
+};
+
+// Bundled CommonJS code calls require() for Node built-ins; give ESM one.
+const banner = {
+  js: [
+    'import { createRequire as __kirokuCreateRequire } from "node:module";',
+    "const require = __kirokuCreateRequire(import.meta.url);",
+  ].join("\n"),
+};
+
+const started = Date.now();
+for (const [pkg, src, out, bundleAll] of entries) {
+  if (only.length > 0 && !only.includes(pkg)) continue;
+  const entry = path.join(root, pkg, src);
+  if (!existsSync(entry)) throw new Error(`build: entry ${pkg}/${src} is missing`);
+  const manifest = JSON.parse(readFileSync(path.join(root, pkg, "package.json"), "utf8"));
+  const external = bundleAll
+    ? []
+    : Object.keys(manifest.dependencies ?? {}).filter((name) => !name.startsWith("@kiroku/"));
+  const outfile = path.join(root, pkg, out);
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "esm",
+    sourcemap: !bundleAll,
+    minify: bundleAll,
+    legalComments: "none",
+    alias,
+    external,
+    banner,
+    logLevel: "warning",
+  });
+  console.log(`built ${path.relative(root, outfile)} (${(statSync(outfile).size / 1024).toFixed(0)} KiB)`);
+}
+console.log(`build done in ${Date.now() - started} ms`);
