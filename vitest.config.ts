@@ -8,12 +8,14 @@ const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
  * `integration` (real ffmpeg, embedded S3 over HTTP, RTSP camera, Chromium).
  * Integration files are named `*.int.test.ts`; everything else is a unit test.
  */
-const alias = {
-  "@kiroku/shared": here("./shared/src/index.ts"),
-  "@kiroku/recorder": here("./recorder/src/index.ts"),
-  "@kiroku/api": here("./api/src/index.ts"),
-  "@kiroku/test": here("./test/helpers/index.ts"),
-};
+// Workspace packages resolve to their sources; `@kiroku/test/x` to test/helpers/x.
+const alias = [
+  { find: /^@kiroku\/shared$/, replacement: here("./shared/src/index.ts") },
+  { find: /^@kiroku\/recorder$/, replacement: here("./recorder/src/index.ts") },
+  { find: /^@kiroku\/api$/, replacement: here("./api/src/index.ts") },
+  { find: /^@kiroku\/test$/, replacement: here("./test/helpers/index.ts") },
+  { find: /^@kiroku\/test\/(.*)$/, replacement: `${here("./test/helpers")}/$1` },
+];
 
 export default defineConfig({
   resolve: { alias },

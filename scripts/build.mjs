@@ -57,6 +57,8 @@ for (const [pkg, src, out, bundleAll] of entries) {
     banner,
     logLevel: "warning",
   });
-  console.log(`built ${path.relative(root, outfile)} (${(statSync(outfile).size / 1024).toFixed(0)} KiB)`);
+  console.log(
+    `built ${path.relative(root, outfile)} (${(statSync(outfile).size / 1024).toFixed(0)} KiB)`,
+  );
 }
 console.log(`build done in ${Date.now() - started} ms`);

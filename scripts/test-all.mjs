@@ -14,7 +14,9 @@ function run(title, cmd, args) {
   console.log(`\n==> ${title}`);
   const started = Date.now();
   const result = spawnSync(cmd, args, { cwd: root, stdio: "inherit", env: process.env });
-  console.log(`<== ${title}: ${result.status === 0 ? "ok" : `failed (exit ${result.status ?? result.signal})`} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `<== ${title}: ${result.status === 0 ? "ok" : `failed (exit ${result.status ?? result.signal})`} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   return result.status === 0;
 }
 
@@ -24,7 +26,12 @@ const checks = [
 ];
 const report = path.join(artifacts, "vitest-report.json");
 const testsOk = run("tests (vitest)", "pnpm", [
-  "exec", "vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`,
+  "exec",
+  "vitest",
+  "run",
+  "--reporter=default",
+  "--reporter=json",
+  `--outputFile.json=${report}`,
 ]);
 
 let passed = 0;
