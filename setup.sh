@@ -7,8 +7,8 @@
 #   ./setup.sh         set up only
 #
 # It installs only what is missing: pnpm (into .kiroku/tools, no root needed),
-# Debian packages (ffmpeg; for tests also Chromium, the GStreamer RTSP server,
-# shellcheck) via apt-get, using sudo when not root, the workspace's
+# Debian packages via apt-get (ffmpeg; for tests also Chromium, the GStreamer
+# RTSP server and a shell linter), using sudo when not root, the workspace's
 # dependencies from the committed lock file, and the build.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -22,6 +22,7 @@ if ! command -v node >/dev/null 2>&1; then
   echo "Node.js >= 20.19 is required: install it (e.g. from NodeSource or 'apt-get install nodejs') and run again." >&2
   exit 1
 fi
+# shellcheck disable=SC2016 # JavaScript, not shell, expands ${...} here
 node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a===20&&b<19)) { console.error(`Node.js >= 20.19 is required, this is ${process.version}`); process.exit(1) }'
 
 # --- Debian packages ----------------------------------------------------------
