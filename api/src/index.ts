@@ -1,1 +1,9 @@
-export {};
+export * from "./api-config";
+export * from "./api-defaults";
+export * from "./app";
+export * from "./auth";
+export * from "./live-window";
+export * from "./m3u8";
+export * from "./presign";
+export * from "./spans";
+export * from "./time-range";

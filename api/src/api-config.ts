@@ -1,0 +1,130 @@
+import { createHmac } from "node:crypto";
+import {
+  DEFAULTS,
+  type Env,
+  type EnvReader,
+  parseEnvConfig,
+  readSharedConfig,
+  type SharedConfig,
+} from "@kiroku/shared";
+import { API_DEFAULTS } from "./api-defaults";
+
+/** How segment URIs in playlists are made. */
+export type SegmentUrlMode = "presigned" | "public" | "proxy";
+export const SEGMENT_URL_MODES: readonly SegmentUrlMode[] = ["presigned", "public", "proxy"];
+
+/** Everything the API needs, parsed and checked once at start. */
+export interface ApiConfig extends SharedConfig {
+  port: number;
+  host: string;
+  /** API_TOKEN: the bearer token clients send (`Authorization: Bearer …`). */
+  apiToken?: string;
+  /**
+   * Key of signed playback URLs (`?exp=…&sig=…`): SIGNING_SECRET, or when unset
+   * a key derived one-way from API_TOKEN. Undefined only with PUBLIC_PLAYBACK and no token.
+   */
+  signingKey?: Buffer;
+  segmentUrls: SegmentUrlMode;
+  /** PUBLIC_PLAYBACK: reads need no credentials (the seed's open function URL). */
+  publicPlayback: boolean;
+  liveWindow: number;
+  maxRangeHours: number;
+  clipMaxBytes: number;
+  /** SEGMENT_URL_TTL: seconds a segment URL stays valid after its playlist is served. */
+  segmentUrlTtlSeconds: number;
+  /** CORS_ORIGINS: `*` or a list of origins. */
+  corsOrigins: "*" | string[];
+}
+
+const MIN_TOKEN = 16;
+const MIN_SECRET = 32;
+
+/**
+ * Reads the API's settings from the environment, reporting every problem at
+ * once (ConfigError). Refuses to start private playback without a token
+ * rather than inventing one: a generated token would differ on every Lambda
+ * instance and nobody could use it.
+ */
+export function parseApiConfig(env: Env): ApiConfig {
+  return parseEnvConfig(env, (reader) => readApiConfig(reader, env), "API configuration");
+}
+
+function readApiConfig(reader: EnvReader, env: Env): ApiConfig {
+  const shared = readSharedConfig(reader);
+  const port = reader.int("PORT", DEFAULTS.PORT, 0, 65535);
+  const host = reader.string("HOST", DEFAULTS.HOST);
+  const apiToken = reader.raw("API_TOKEN");
+  if (apiToken !== undefined && apiToken.length < MIN_TOKEN) {
+    reader.problem(
+      `API_TOKEN must be at least ${MIN_TOKEN} characters (got ${apiToken.length}): generate one with \`openssl rand -hex 32\``,
+    );
+  }
+  const secret = reader.raw("SIGNING_SECRET");
+  if (secret !== undefined && secret.length < MIN_SECRET) {
+    reader.problem(
+      `SIGNING_SECRET must be at least ${MIN_SECRET} characters (got ${secret.length}): generate one with \`openssl rand -hex 32\``,
+    );
+  }
+  const publicPlayback = reader.bool("PUBLIC_PLAYBACK", false);
+  if (!apiToken && !publicPlayback) {
+    reader.problem(
+      "API_TOKEN is required for private playback (the default): set API_TOKEN to a secret of at least 16 characters (`openssl rand -hex 32`), or set PUBLIC_PLAYBACK=true to let anyone with the URL watch",
+    );
+  }
+  const segmentUrls = reader.oneOf("SEGMENT_URLS", SEGMENT_URL_MODES, DEFAULTS.SEGMENT_URLS);
+  if (segmentUrls === "public" && !shared.hostingUrl) {
+    reader.problem(
+      "SEGMENT_URLS=public needs S3_HOSTING_URL, the public base URL of the bucket or its CDN (e.g. https://my-bucket.s3.amazonaws.com)",
+    );
+  }
+  const liveWindow = reader.int("LIVE_WINDOW", DEFAULTS.LIVE_WINDOW, 1, 100);
+  const maxRangeHours = reader.int("MAX_RANGE_HOURS", DEFAULTS.MAX_RANGE_HOURS, 1, 366 * 24);
+  const onLambda = env.AWS_LAMBDA_FUNCTION_NAME !== undefined;
+  const clipMaxBytes = reader.bytes(
+    "CLIP_MAX_BYTES",
+    onLambda ? API_DEFAULTS.CLIP_MAX_BYTES_LAMBDA : API_DEFAULTS.CLIP_MAX_BYTES,
+  );
+  if (clipMaxBytes < 1) reader.problem("CLIP_MAX_BYTES must be at least 1 byte, e.g. 500M");
+  const segmentUrlTtlSeconds = reader.int(
+    "SEGMENT_URL_TTL",
+    API_DEFAULTS.SEGMENT_URL_TTL_SECONDS,
+    60,
+    7 * 86_400 - API_DEFAULTS.URL_BUCKET_SECONDS,
+  );
+  const origins = reader.string("CORS_ORIGINS", API_DEFAULTS.CORS_ORIGINS);
+  const corsOrigins =
+    origins === "*"
+      ? "*"
+      : origins
+          .split(",")
+          .map((o) => o.trim())
+          .filter(Boolean);
+  if (corsOrigins !== "*") {
+    for (const o of corsOrigins) {
+      if (!/^https?:\/\/[^/]+$/.test(o)) {
+        reader.problem(
+          `CORS_ORIGINS must be * or a comma-separated list of origins such as https://app.example.com (no path), got "${o}"`,
+        );
+      }
+    }
+  }
+  const signingKey = secret
+    ? Buffer.from(secret, "utf8")
+    : apiToken
+      ? createHmac("sha256", apiToken).update("kiroku playback signing key v1").digest()
+      : undefined;
+  return {
+    ...shared,
+    port,
+    host,
+    ...(apiToken ? { apiToken } : {}),
+    ...(signingKey ? { signingKey } : {}),
+    segmentUrls,
+    publicPlayback,
+    liveWindow,
+    maxRangeHours,
+    clipMaxBytes,
+    segmentUrlTtlSeconds,
+    corsOrigins,
+  };
+}

@@ -1,0 +1,36 @@
+import { createHash } from "node:crypto";
+
+/** A strong ETag of a response body. */
+export function etagOf(body: string): string {
+  return `"${createHash("sha256").update(body).digest("base64url").slice(0, 32)}"`;
+}
+
+/** True when an If-None-Match header matches `etag` (weak comparison, as RFC 9110 asks for GET). */
+export function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  const bare = etag.replace(/^W\//, "");
+  return header
+    .split(",")
+    .map((t) => t.trim())
+    .some((t) => t === "*" || t.replace(/^W\//, "") === bare);
+}
+
+/**
+ * Cache-Control for a finished (past) playlist: immutable while its segment
+ * URLs stay good, `public` only when reads need no credentials.
+ */
+export function immutableCacheControl(
+  shared: boolean,
+  cacheUntilMs: number,
+  nowMs: number,
+): string {
+  const scope = shared ? "public" : "private";
+  if (cacheUntilMs === Infinity) return `${scope}, max-age=31536000, immutable`;
+  const maxAge = Math.max(0, Math.floor((cacheUntilMs - nowMs) / 1000));
+  return `${scope}, max-age=${maxAge}, immutable`;
+}
+
+/** Cache-Control for playlists that change (live, growing EVENT): about a second. */
+export function shortCacheControl(shared: boolean): string {
+  return `${shared ? "public" : "private"}, max-age=1`;
+}

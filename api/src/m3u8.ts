@@ -1,0 +1,140 @@
+/**
+ * HLS playlist rendering: pure functions from segments to M3U8 text
+ * (RFC 8216). Fast enough for 100,000 segments in well under 100 ms, so a
+ * month-long range playlist costs nothing beyond its listing.
+ */
+
+/** A segment as a playlist needs it: where to fetch it and when it was recorded. */
+export interface PlaylistEntry {
+  uri: string;
+  /** UTC wall-clock start, epoch milliseconds. */
+  startMs: number;
+  durationMs: number;
+  /** Recording run: a change is a discontinuity (new ffmpeg process, timestamps restart). */
+  run: number;
+  /** Per-channel monotonic sequence number. */
+  seq: number;
+}
+
+export type RangePlaylistType = "VOD" | "EVENT";
+
+export interface RangePlaylistInput {
+  /** Segments overlapping the range, in chronological order (at least one). */
+  entries: readonly PlaylistEntry[];
+  /** The instant the viewer asked for: playback starts there (EXT-X-START), not at the first segment's start. */
+  requestedStartMs: number;
+  /** VOD when the range is over (ENDLIST), EVENT while it still grows (live replay). */
+  type: RangePlaylistType;
+  /** Gaps (or overlaps) between segments larger than this get an EXT-X-DISCONTINUITY. */
+  gapToleranceMs: number;
+}
+
+/**
+ * A playlist for a time range. EXT-X-VERSION 3 (decimal EXTINF, nothing
+ * newer is used). Every segment carries EXT-X-PROGRAM-DATE-TIME, so players
+ * (hls.js `frag.programDateTime`) show the exact wall-clock time of any frame
+ * even across gaps. The first segment has media sequence 0 and discontinuity
+ * sequence 0: a range playlist only ever grows at its end, so both stay put
+ * across reloads of an EVENT playlist.
+ */
+export function renderRangePlaylist(input: RangePlaylistInput): string {
+  const { entries, requestedStartMs, type, gapToleranceMs } = input;
+  const first = entries[0];
+  if (!first) throw new RangeError("a range playlist needs at least one segment");
+  let longest = 0;
+  for (const e of entries) if (e.durationMs > longest) longest = e.durationMs;
+  const lines: string[] = [
+    "#EXTM3U",
+    "#EXT-X-VERSION:3",
+    `#EXT-X-TARGETDURATION:${targetDurationSeconds(longest)}`,
+    "#EXT-X-MEDIA-SEQUENCE:0",
+    "#EXT-X-DISCONTINUITY-SEQUENCE:0",
+    `#EXT-X-PLAYLIST-TYPE:${type}`,
+    `#EXT-X-START:TIME-OFFSET=${seconds(Math.max(0, requestedStartMs - first.startMs))},PRECISE=YES`,
+  ];
+  let prev: PlaylistEntry | undefined;
+  for (const e of entries) {
+    if (prev && isDiscontinuity(prev, e, gapToleranceMs)) lines.push("#EXT-X-DISCONTINUITY");
+    lines.push(
+      `#EXT-X-PROGRAM-DATE-TIME:${new Date(e.startMs).toISOString()}`,
+      `#EXTINF:${seconds(e.durationMs)},`,
+      e.uri,
+    );
+    prev = e;
+  }
+  if (type === "VOD") lines.push("#EXT-X-ENDLIST");
+  lines.push("");
+  return lines.join("\n");
+}
+
+export interface LivePlaylistInput {
+  /** The live window, oldest first, consecutive sequence numbers (see `selectLiveWindow`). */
+  entries: readonly PlaylistEntry[];
+  /** The configured TARGET_DURATION: a live playlist's target duration must not change between reloads. */
+  targetDurationSeconds: number;
+}
+
+/**
+ * The sliding live playlist. Media sequence = the first segment's `seq` and
+ * discontinuity sequence = the first segment's `run`, with a discontinuity
+ * wherever the run changes: since the window holds consecutive sequence
+ * numbers (and so consecutive runs), every segment's media sequence number
+ * is its `seq` and its discontinuity sequence number is its `run` on every
+ * reload, which is what players check.
+ */
+export function renderLivePlaylist(input: LivePlaylistInput): string {
+  const { entries } = input;
+  const first = entries[0];
+  if (!first) throw new RangeError("a live playlist needs at least one segment");
+  let longest = 0;
+  for (const e of entries) if (e.durationMs > longest) longest = e.durationMs;
+  const lines: string[] = [
+    "#EXTM3U",
+    "#EXT-X-VERSION:3",
+    `#EXT-X-TARGETDURATION:${Math.max(input.targetDurationSeconds, targetDurationSeconds(longest))}`,
+    `#EXT-X-MEDIA-SEQUENCE:${first.seq}`,
+    `#EXT-X-DISCONTINUITY-SEQUENCE:${first.run}`,
+  ];
+  let prev: PlaylistEntry | undefined;
+  for (const e of entries) {
+    if (prev && prev.run !== e.run) lines.push("#EXT-X-DISCONTINUITY");
+    lines.push(
+      `#EXT-X-PROGRAM-DATE-TIME:${new Date(e.startMs).toISOString()}`,
+      `#EXTINF:${seconds(e.durationMs)},`,
+      e.uri,
+    );
+    prev = e;
+  }
+  lines.push("");
+  return lines.join("\n");
+}
+
+/**
+ * True when `next` cannot be decoded as a continuation of `prev`: another
+ * recording run (timestamps restart), or a wall-clock gap or overlap larger
+ * than the tolerance (segments lost, or the clock was stepped).
+ */
+export function isDiscontinuity(
+  prev: Pick<PlaylistEntry, "run" | "startMs" | "durationMs">,
+  next: Pick<PlaylistEntry, "run" | "startMs">,
+  gapToleranceMs: number,
+): boolean {
+  if (prev.run !== next.run) return true;
+  return Math.abs(next.startMs - (prev.startMs + prev.durationMs)) > gapToleranceMs;
+}
+
+/**
+ * EXT-X-TARGETDURATION: the longest segment rounded up to whole seconds, so
+ * it is at least every EXTINF rounded to the nearest integer (RFC 8216 4.3.3.1).
+ */
+export function targetDurationSeconds(longestMs: number): number {
+  return Math.max(1, Math.ceil(longestMs / 1000));
+}
+
+/** Milliseconds as seconds with exactly three decimals (`2.000`, `29.979`). */
+export function seconds(ms: number): string {
+  const t = Math.round(ms);
+  const whole = Math.floor(t / 1000);
+  const frac = t - whole * 1000;
+  return frac < 10 ? `${whole}.00${frac}` : frac < 100 ? `${whole}.0${frac}` : `${whole}.${frac}`;
+}

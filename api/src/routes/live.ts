@@ -1,0 +1,57 @@
+import { NotFoundError } from "@kiroku/shared";
+import type { Handler } from "hono";
+import { authorizeScope } from "../auth";
+import { type ApiDeps, type ApiEnv, accessOf, channelParam, listRange } from "../context";
+import { shortCacheControl } from "../http-cache";
+import { selectLiveWindow } from "../live-window";
+import { renderLivePlaylist } from "../m3u8";
+import { urlPolicy } from "../segment-urls";
+import { M3U8_TYPE } from "./vod";
+
+/**
+ * `GET /v1/channels/:ch/live.m3u8`: the newest LIVE_WINDOW segments (see
+ * `selectLiveWindow` for why every segment keeps its media and discontinuity
+ * sequence numbers across reloads). Lists only the recent keys: about three
+ * windows of target durations back from now, never the channel's history.
+ * 404 NOT_LIVE when nothing ended within the last three target durations.
+ */
+export function liveHandler(deps: ApiDeps): Handler<ApiEnv> {
+  return async (c) => {
+    const channel = channelParam(c);
+    const access = accessOf(c);
+    authorizeScope(deps.config, access, { channel, resource: "live" });
+    const now = deps.now();
+    const td = deps.config.targetDuration * 1000;
+    const windowSize = deps.config.liveWindow;
+    const holeGraceMs = liveHoleGraceMs(deps.config.targetDuration);
+    // Enough history for the window behind a few lost segments and in-flight holes;
+    // up to a minute of recorder clock running ahead of ours.
+    const range = {
+      startMs: now - (3 * windowSize + 3) * td - holeGraceMs,
+      endMs: now + td + 60_000,
+    };
+    const segments = await listRange(deps, channel, range, c.req.raw.signal);
+    let newestEnd = -Infinity;
+    for (const s of segments) newestEnd = Math.max(newestEnd, s.startMs + s.durationMs);
+    if (newestEnd < now - 3 * td) {
+      throw new NotFoundError(
+        "NOT_LIVE",
+        `channel ${channel} is not live: no segment ended in the last ${3 * deps.config.targetDuration} s`,
+      );
+    }
+    const window = selectLiveWindow(segments, windowSize, now, holeGraceMs);
+    const uri = await deps.urls.builder(channel, urlPolicy(deps.config, access, now));
+    const body = renderLivePlaylist({
+      entries: window.map((s) => ({ ...s, uri: uri(s) })),
+      targetDurationSeconds: deps.config.targetDuration,
+    });
+    c.header("Cache-Control", shortCacheControl(deps.config.publicPlayback));
+    c.header("Content-Type", M3U8_TYPE);
+    return c.body(body);
+  };
+}
+
+/** How long a hole in the sequence may wait for its late upload before the live edge moves past it. */
+export function liveHoleGraceMs(targetDurationSeconds: number): number {
+  return targetDurationSeconds * 1000 + 10_000;
+}

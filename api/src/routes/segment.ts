@@ -1,0 +1,92 @@
+import { GetObjectCommand, type GetObjectCommandOutput } from "@aws-sdk/client-s3";
+import { KirokuError, NotFoundError, parseSegmentKey, ValidationError } from "@kiroku/shared";
+import type { Handler } from "hono";
+import { authorizeScope } from "../auth";
+import { type ApiDeps, type ApiEnv, accessOf, channelParam } from "../context";
+import { toStorageError } from "../storage-error";
+
+/**
+ * `GET /v1/channels/:ch/segments/:day/:name` (SEGMENT_URLS=proxy): streams one
+ * segment from S3, honouring a single `Range` (206 + Content-Range), for
+ * buckets that players cannot reach. Only names the key schema can parse are
+ * served, so nothing outside the channel's segments is reachable. Segments
+ * never change: immutable caching.
+ */
+export function segmentHandler(deps: ApiDeps): Handler<ApiEnv> {
+  return async (c) => {
+    const channel = channelParam(c);
+    const day = c.req.param("day") ?? "";
+    const name = c.req.param("name") ?? "";
+    const key = `${deps.config.movieKey}/${channel}/${day}/${name}`;
+    if (!parseSegmentKey(deps.config.movieKey, key)) {
+      throw new ValidationError(
+        "segment",
+        `"${`${day}/${name}`.slice(0, 100)}" is not a segment name (YYYY-MM-DD/HH-mm-ss.SSSZ_<ms>ms_r<run>_s<seq>.ts)`,
+        "INVALID_SEGMENT",
+      );
+    }
+    authorizeScope(deps.config, accessOf(c), {
+      channel,
+      resource: "segment",
+      name: `${day}/${name}`,
+    });
+    const range = parseRangeHeader(c.req.header("Range"));
+    let out: GetObjectCommandOutput;
+    try {
+      out = await deps.s3.send(
+        new GetObjectCommand({
+          Bucket: deps.config.s3.bucket,
+          Key: key,
+          ...(range ? { Range: range } : {}),
+        }),
+        { abortSignal: c.req.raw.signal },
+      );
+    } catch (err) {
+      const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+      if (e.name === "NoSuchKey" || e.$metadata?.httpStatusCode === 404) {
+        throw new NotFoundError(
+          "SEGMENT_NOT_FOUND",
+          `segment ${day}/${name} of channel ${channel} does not exist`,
+        );
+      }
+      if (e.name === "InvalidRange" || e.$metadata?.httpStatusCode === 416) {
+        throw new KirokuError(
+          "RANGE_NOT_SATISFIABLE",
+          `Range ${range} is outside segment ${day}/${name}`,
+          416,
+        );
+      }
+      throw toStorageError(err, `reading ${key}`);
+    }
+    if (!out.Body)
+      throw new KirokuError("STORAGE_ERROR", `object storage returned no body for ${key}`, 502);
+    const headers: Record<string, string> = {
+      "Content-Type": "video/mp2t",
+      "Accept-Ranges": "bytes",
+      "Cache-Control": `${deps.config.publicPlayback ? "public" : "private"}, max-age=31536000, immutable`,
+    };
+    if (out.ContentLength !== undefined) headers["Content-Length"] = String(out.ContentLength);
+    if (out.ETag) headers.ETag = out.ETag;
+    if (out.ContentRange) headers["Content-Range"] = out.ContentRange;
+    const status = range && out.ContentRange ? 206 : 200;
+    return new Response(out.Body.transformToWebStream() as ReadableStream<Uint8Array>, {
+      status,
+      headers,
+    });
+  };
+}
+
+/**
+ * A single byte range (`bytes=0-99`, `bytes=100-`, `bytes=-500`) to pass to
+ * S3, or undefined: RFC 9110 lets a server ignore a Range it does not
+ * support (several ranges, other units, bad syntax) and send the whole body.
+ */
+export function parseRangeHeader(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m) return undefined;
+  const [, a, b] = m as unknown as [string, string, string];
+  if (a === "" && b === "") return undefined;
+  if (a !== "" && b !== "" && Number(b) < Number(a)) return undefined;
+  return `bytes=${a}-${b}`;
+}
