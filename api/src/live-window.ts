@@ -19,7 +19,12 @@
  *    with a discontinuity at each run change give every segment `seq`/`run`.
  *
  * The first media sequence never decreases as long as a lost hole is not
- * filled after its grace (an upload later than `holeGraceMs`).
+ * filled after its grace (an upload later than `holeGraceMs`), with one
+ * exception: when the window starts at the oldest listed segment (a channel
+ * starting after idle), a missing predecessor is indistinguishable from one
+ * recorded long ago, so a predecessor landing late grows the window
+ * backwards. Waiting the grace at every start would delay live by
+ * TARGET_DURATION + 10 s; in-order uploads never hit this.
  */
 export interface LiveCandidate {
   seq: number;
@@ -56,4 +61,26 @@ export function selectLiveWindow<T extends LiveCandidate>(
     window.unshift(cand);
   }
   return window;
+}
+
+/** How long a hole in the sequence may wait for its late upload before the live edge moves past it. */
+export function liveHoleGraceMs(targetDurationSeconds: number): number {
+  return targetDurationSeconds * 1000 + 10_000;
+}
+
+/**
+ * The start-time range the live playlist lists: enough history for the window
+ * behind a few lost segments and in-flight holes, and up to a minute of a
+ * recorder clock running ahead of ours. Never the channel's whole history.
+ */
+export function liveListingRange(
+  nowMs: number,
+  targetDurationSeconds: number,
+  windowSize: number,
+): { startMs: number; endMs: number } {
+  const td = targetDurationSeconds * 1000;
+  return {
+    startMs: nowMs - (3 * windowSize + 3) * td - liveHoleGraceMs(targetDurationSeconds),
+    endMs: nowMs + td + 60_000,
+  };
 }

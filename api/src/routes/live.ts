@@ -3,7 +3,7 @@ import type { Handler } from "hono";
 import { authorizeScope } from "../auth";
 import { type ApiDeps, type ApiEnv, accessOf, channelParam, listRange } from "../context";
 import { shortCacheControl } from "../http-cache";
-import { selectLiveWindow } from "../live-window";
+import { liveHoleGraceMs, liveListingRange, selectLiveWindow } from "../live-window";
 import { renderLivePlaylist } from "../m3u8";
 import { urlPolicy } from "../segment-urls";
 import { M3U8_TYPE } from "./vod";
@@ -49,9 +49,4 @@ export function liveHandler(deps: ApiDeps): Handler<ApiEnv> {
     c.header("Content-Type", M3U8_TYPE);
     return c.body(body);
   };
-}
-
-/** How long a hole in the sequence may wait for its late upload before the live edge moves past it. */
-export function liveHoleGraceMs(targetDurationSeconds: number): number {
-  return targetDurationSeconds * 1000 + 10_000;
 }
