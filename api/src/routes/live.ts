@@ -24,12 +24,7 @@ export function liveHandler(deps: ApiDeps): Handler<ApiEnv> {
     const td = deps.config.targetDuration * 1000;
     const windowSize = deps.config.liveWindow;
     const holeGraceMs = liveHoleGraceMs(deps.config.targetDuration);
-    // Enough history for the window behind a few lost segments and in-flight holes;
-    // up to a minute of recorder clock running ahead of ours.
-    const range = {
-      startMs: now - (3 * windowSize + 3) * td - holeGraceMs,
-      endMs: now + td + 60_000,
-    };
+    const range = liveListingRange(now, deps.config.targetDuration, windowSize);
     const segments = await listRange(deps, channel, range, c.req.raw.signal);
     let newestEnd = -Infinity;
     for (const s of segments) newestEnd = Math.max(newestEnd, s.startMs + s.durationMs);
