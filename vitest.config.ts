@@ -11,6 +11,7 @@ const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 // Workspace packages resolve to their sources; `@kiroku/test/x` to test/helpers/x.
 const alias = [
   { find: /^@kiroku\/shared$/, replacement: here("./shared/src/index.ts") },
+  { find: /^@kiroku\/shared\/s3-server$/, replacement: here("./shared/src/s3-server.ts") },
   { find: /^@kiroku\/recorder$/, replacement: here("./recorder/src/index.ts") },
   { find: /^@kiroku\/api$/, replacement: here("./api/src/index.ts") },
   { find: /^@kiroku\/test$/, replacement: here("./test/helpers/index.ts") },

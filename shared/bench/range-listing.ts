@@ -11,14 +11,9 @@ import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
-import {
-  createS3Client,
-  listSegmentsInRange,
-  overlaps,
-  parseSegmentKey,
-  startS3Server,
-} from "@kiroku/shared";
-import { countCommands, seedSegmentKeys } from "../test/helpers/seed-keys";
+import { countCommands, seedSegmentKeys } from "../../test/helpers/seed-keys";
+import { createS3Client, listSegmentsInRange, overlaps, parseSegmentKey } from "../src/index";
+import { startS3Server } from "../src/s3-server";
 
 const bucket = "bench";
 const movieKey = "movie";
