@@ -1,0 +1,284 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { createS3Client, type StoredSegment } from "@kiroku/shared";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type S3Server, startS3Server } from "../../shared/src/s3-server";
+import { uploadRecordingWithRestart } from "../../test/helpers/segments";
+import { parseApiConfig } from "./api-config";
+import { createApp } from "./app";
+import { signedQuery } from "./auth";
+
+/**
+ * The app in-process (`app.request`) against the embedded S3 server over
+ * HTTP, with real segments made by ffmpeg: one test per status code the
+ * playback endpoints answer.
+ */
+const BUCKET = "kiroku-app";
+const TOKEN = "test-token-0123456789";
+const T0 = Date.UTC(2026, 10, 22, 10, 30, 0);
+const auth = { Authorization: `Bearer ${TOKEN}` };
+let dir: string;
+let s3server: S3Server;
+let segments: StoredSegment[];
+let rangeEnd: number;
+
+const env = (extra: Record<string, string> = {}) => ({
+  S3_BUCKETNAME: BUCKET,
+  S3_ENDPOINT: s3server.endpoint,
+  AWS_ACCESS_KEY_ID: "S3RVER",
+  AWS_SECRET_ACCESS_KEY: "S3RVER",
+  TARGET_DURATION: "2",
+  API_TOKEN: TOKEN,
+  ...extra,
+});
+const makeApp = (extra: Record<string, string> = {}, now = () => Date.now()) => {
+  const config = parseApiConfig(env(extra));
+  const s3 = createS3Client(config.s3, {
+    connectionTimeoutMs: 1_000,
+    requestTimeoutMs: 5_000,
+    maxAttempts: 1,
+  });
+  return { app: createApp({ config, s3, now }), config };
+};
+const iso = (ms: number) => new Date(ms).toISOString();
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), "kiroku-app-"));
+  s3server = await startS3Server({ dir, bucket: BUCKET });
+  const s3 = createS3Client({
+    bucket: BUCKET,
+    region: "us-east-1",
+    endpoint: s3server.endpoint,
+    forcePathStyle: true,
+    credentials: s3server.credentials,
+  });
+  const rec = await uploadRecordingWithRestart({
+    s3,
+    bucket: BUCKET,
+    movieKey: "movie",
+    channel: "cam1",
+    startMs: T0,
+  });
+  segments = [...rec.run1, ...rec.run2];
+  rangeEnd = rec.endMs;
+});
+
+afterAll(async () => {
+  await s3server?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("vod.m3u8", () => {
+  it("200: a past range spanning a restart is an immutable VOD playlist with one discontinuity", async () => {
+    const { app } = makeApp();
+    const res = await app.request(
+      `/v1/channels/cam1/vod.m3u8?start=${iso(T0 + 1_000)}&end=${iso(rangeEnd)}`,
+      { headers: auth },
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("application/vnd.apple.mpegurl");
+    expect(res.headers.get("cache-control")).toMatch(/^private, max-age=\d+, immutable$/);
+    const text = await res.text();
+    expect(text).toContain("#EXT-X-PLAYLIST-TYPE:VOD");
+    expect(text).toContain("#EXT-X-ENDLIST");
+    expect(text).toContain("#EXT-X-START:TIME-OFFSET=1.000,PRECISE=YES");
+    expect(text.match(/#EXT-X-DISCONTINUITY\n/g)).toHaveLength(1);
+    expect(text.match(/^http.*X-Amz-Signature=/gm)).toHaveLength(segments.length);
+  });
+
+  it("200: presigned segment URLs fetch the real bytes from S3 (the server verifies SigV4)", async () => {
+    const { app } = makeApp();
+    const res = await app.request(`/v1/channels/cam1/vod.m3u8?start=${iso(T0)}&duration=2`, {
+      headers: auth,
+    });
+    const url = (await res.text()).split("\n").find((l) => l.startsWith("http"))!;
+    const seg = await fetch(url);
+    expect(seg.status).toBe(200);
+    expect((await seg.arrayBuffer()).byteLength).toBe(segments[0]!.size);
+    const flipped = url.replace(/.$/, (ch) => (ch === "0" ? "1" : "0"));
+    expect(flipped).not.toBe(url);
+    const tampered = await fetch(flipped);
+    expect(tampered.status).toBe(403);
+  });
+
+  it("304: If-None-Match with the ETag of a past range", async () => {
+    const { app } = makeApp();
+    const url = `/v1/channels/cam1/vod.m3u8?start=${iso(T0)}&end=${iso(rangeEnd)}`;
+    const first = await app.request(url, { headers: auth });
+    const etag = first.headers.get("etag")!;
+    expect(etag).toMatch(/^".+"$/);
+    const again = await app.request(url, { headers: { ...auth, "If-None-Match": etag } });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe("");
+  });
+
+  it("200: a range reaching into the future is a growing EVENT playlist with a short cache", async () => {
+    const { app } = makeApp({}, () => T0 + 4_000);
+    const res = await app.request(`/v1/channels/cam1/vod.m3u8?start=${iso(T0)}&duration=3600`, {
+      headers: auth,
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("cache-control")).toBe("private, max-age=1");
+    const text = await res.text();
+    expect(text).toContain("#EXT-X-PLAYLIST-TYPE:EVENT");
+    expect(text).not.toContain("#EXT-X-ENDLIST");
+  });
+
+  it("404 NO_SEGMENTS names the empty range", async () => {
+    const { app } = makeApp();
+    const res = await app.request(
+      "/v1/channels/cam1/vod.m3u8?start=2026-11-21T00:00:00Z&end=2026-11-21T01:00:00Z",
+      { headers: auth },
+    );
+    expect(res.status).toBe(404);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe("NO_SEGMENTS");
+    expect(body.error.message).toContain("2026-11-21T00:00:00.000Z");
+  });
+
+  it("200 with proxy URLs signed for each segment, and the proxy honours Range (206)", async () => {
+    const { app } = makeApp({ SEGMENT_URLS: "proxy" });
+    const res = await app.request(`/v1/channels/cam1/vod.m3u8?start=${iso(T0)}&duration=2`, {
+      headers: auth,
+    });
+    const uri = (await res.text()).split("\n").find((l) => l.startsWith("segments/"))!;
+    expect(uri).toMatch(/^segments\/2026-11-22\/10-30-00\.000Z_\d+ms_r1_s0\.ts\?exp=\d+&sig=/);
+    const whole = await app.request(`/v1/channels/cam1/${uri}`);
+    expect(whole.status).toBe(200);
+    expect((await whole.arrayBuffer()).byteLength).toBe(segments[0]!.size);
+    const part = await app.request(`/v1/channels/cam1/${uri}`, {
+      headers: { Range: "bytes=0-187" },
+    });
+    expect(part.status).toBe(206);
+    expect(part.headers.get("content-range")).toBe(`bytes 0-187/${segments[0]!.size}`);
+    expect(new Uint8Array(await part.arrayBuffer())[0]).toBe(0x47); // MPEG-TS sync byte
+    // The signature of one segment opens no other.
+    const other = uri
+      .replace("_s0.ts", "_s1.ts")
+      .replace(/_\d+ms_/, `_${segments[1]!.durationMs}ms_`);
+    expect((await app.request(`/v1/channels/cam1/${other}`)).status).toBe(403);
+  });
+});
+
+describe("live.m3u8", () => {
+  it("200: the newest LIVE_WINDOW segments while the channel records", async () => {
+    const { app } = makeApp({ LIVE_WINDOW: "2" }, () => rangeEnd + 500);
+    const res = await app.request("/v1/channels/cam1/live.m3u8", { headers: auth });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toContain("#EXT-X-MEDIA-SEQUENCE:4\n");
+    expect(text).toContain("#EXT-X-DISCONTINUITY-SEQUENCE:2\n");
+    expect(text).not.toContain("ENDLIST");
+  });
+
+  it("404 NOT_LIVE when nothing ended within three segment durations", async () => {
+    const { app } = makeApp({}, () => rangeEnd + 60_000);
+    const res = await app.request("/v1/channels/cam1/live.m3u8", { headers: auth });
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("NOT_LIVE");
+  });
+});
+
+describe("recordings", () => {
+  it("200: merged spans and the gap of the restart", async () => {
+    const { app } = makeApp();
+    const res = await app.request(
+      `/v1/channels/cam1/recordings?start=${iso(T0)}&end=${iso(rangeEnd)}`,
+      {
+        headers: auth,
+      },
+    );
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      spans: { start: string }[];
+      gaps: { duration: number }[];
+      segments: number;
+    };
+    expect(body.spans).toHaveLength(2);
+    expect(body.gaps).toEqual([expect.objectContaining({ duration: 5 })]);
+    expect(body.segments).toBe(segments.length);
+  });
+
+  it("400 for an unknown summary mode, naming it", async () => {
+    const { app } = makeApp();
+    const res = await app.request(
+      `/v1/channels/cam1/recordings?start=${iso(T0)}&end=${iso(rangeEnd)}&summary=week`,
+      {
+        headers: auth,
+      },
+    );
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(
+      /^summary/,
+    );
+  });
+});
+
+describe("clip.ts", () => {
+  it("200: the segments as one file with Content-Length and a file name carrying channel and times", async () => {
+    const { app } = makeApp();
+    const res = await app.request(
+      `/v1/channels/cam1/clip.ts?start=2026-11-22T10:30:00Z&end=2026-11-22T10:30:04Z`,
+      { headers: auth },
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-disposition")).toBe(
+      'attachment; filename="cam1_20261122T103000Z-20261122T103004Z.ts"',
+    );
+    const expected = segments.slice(0, 2).reduce((n, s) => n + s.size!, 0);
+    expect(res.headers.get("content-length")).toBe(String(expected));
+    expect((await res.arrayBuffer()).byteLength).toBe(expected);
+  });
+
+  it("413 CLIP_TOO_LARGE before any byte when over CLIP_MAX_BYTES", async () => {
+    const { app } = makeApp({ CLIP_MAX_BYTES: "100K" });
+    const res = await app.request(
+      `/v1/channels/cam1/clip.ts?start=${iso(T0)}&end=${iso(rangeEnd)}`,
+      {
+        headers: auth,
+      },
+    );
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("CLIP_TOO_LARGE");
+  });
+});
+
+describe("signed URLs", () => {
+  it("200 for exactly the signed channel and range, 403 for anything else", async () => {
+    const { app, config } = makeApp();
+    const exp = Math.floor(Date.now() / 1000) + 600;
+    const range = { startMs: T0, endMs: rangeEnd };
+    const q = signedQuery(config.signingKey!, { channel: "cam1", resource: "vod", ...range }, exp);
+    const ok = await app.request(`/v1/channels/cam1/vod.m3u8?start=${T0}&end=${rangeEnd}&${q}`);
+    expect(ok.status).toBe(200);
+    const wider = await app.request(
+      `/v1/channels/cam1/vod.m3u8?start=${T0 - 1000}&end=${rangeEnd}&${q}`,
+    );
+    expect(wider.status).toBe(403);
+    const clip = await app.request(`/v1/channels/cam1/clip.ts?start=${T0}&end=${rangeEnd}&${q}`);
+    expect(clip.status).toBe(403);
+  });
+});
+
+describe("storage outage", () => {
+  it("503 with Retry-After when S3 is down, quickly, and 200 again once it is back", async () => {
+    const { app } = makeApp();
+    const url = `/v1/channels/cam1/recordings?start=${iso(T0)}&end=${iso(rangeEnd)}`;
+    const port = s3server.port;
+    await s3server.stop();
+    try {
+      const started = Date.now();
+      const res = await app.request(url, { headers: auth });
+      expect(res.status).toBe(503);
+      expect(res.headers.get("retry-after")).toBe("5");
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe(
+        "STORAGE_UNAVAILABLE",
+      );
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      s3server = await startS3Server({ dir, port, bucket: BUCKET });
+    }
+    expect((await app.request(url, { headers: auth })).status).toBe(200);
+  });
+});
