@@ -1,0 +1,153 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { createS3Client, type StoredSegment } from "@kiroku/shared";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { type S3Server, startS3Server } from "../../shared/src/s3-server";
+import { uploadRecordingWithRestart } from "../helpers/segments";
+
+/**
+ * The Lambda entry (`api/src/lambda.ts`) invoked the way AWS does for a
+ * Function URL: a payload format 2.0 event, against the embedded S3 server.
+ */
+const BUCKET = "kiroku-lambda";
+const TOKEN = "lambda-token-0123456789";
+const T0 = Date.UTC(2026, 10, 22, 10, 30, 0);
+let dir: string;
+let s3server: S3Server;
+let segments: StoredSegment[];
+type Result = {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+  isBase64Encoded: boolean;
+};
+let handler: (event: unknown, context: unknown) => Promise<Result>;
+
+/** A Function URL event (payload 2.0) as AWS documents it. */
+function functionUrlEvent(
+  rawPath: string,
+  rawQueryString: string,
+  headers: Record<string, string> = {},
+) {
+  const domainName = "abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws";
+  return {
+    version: "2.0",
+    routeKey: "$default",
+    rawPath,
+    rawQueryString,
+    headers: {
+      host: domainName,
+      "x-forwarded-proto": "https",
+      "x-forwarded-for": "203.0.113.7",
+      "user-agent": "hls.js",
+      accept: "*/*",
+      ...headers,
+    },
+    ...(rawQueryString
+      ? { queryStringParameters: Object.fromEntries(new URLSearchParams(rawQueryString)) }
+      : {}),
+    requestContext: {
+      accountId: "anonymous",
+      apiId: "abcdefghijklmnopqrstuvwxyz012345",
+      domainName,
+      domainPrefix: "abcdefghijklmnopqrstuvwxyz012345",
+      http: {
+        method: "GET",
+        path: rawPath,
+        protocol: "HTTP/1.1",
+        sourceIp: "203.0.113.7",
+        userAgent: "hls.js",
+      },
+      requestId: "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+      routeKey: "$default",
+      stage: "$default",
+      time: "22/Nov/2026:10:40:00 +0000",
+      timeEpoch: Date.UTC(2026, 10, 22, 10, 40),
+    },
+    isBase64Encoded: false,
+  };
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), "kiroku-lambda-"));
+  s3server = await startS3Server({ dir, bucket: BUCKET });
+  const s3 = createS3Client({
+    bucket: BUCKET,
+    region: "us-east-1",
+    endpoint: s3server.endpoint,
+    forcePathStyle: true,
+    credentials: s3server.credentials,
+  });
+  const rec = await uploadRecordingWithRestart({
+    s3,
+    bucket: BUCKET,
+    movieKey: "movie",
+    channel: "cam1",
+    startMs: T0,
+  });
+  segments = [...rec.run1, ...rec.run2];
+  Object.assign(process.env, {
+    AWS_LAMBDA_FUNCTION_NAME: "kiroku-api",
+    S3_BUCKETNAME: BUCKET,
+    S3_ENDPOINT: s3server.endpoint,
+    AWS_ACCESS_KEY_ID: "S3RVER",
+    AWS_SECRET_ACCESS_KEY: "S3RVER",
+    TARGET_DURATION: "2",
+    API_TOKEN: TOKEN,
+    LOG_LEVEL: "silent",
+  });
+  ({ handler } = (await import("../../api/src/lambda")) as unknown as { handler: typeof handler });
+});
+
+afterAll(async () => {
+  await s3server?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+it("answers a Function URL event with a text playlist whose presigned URLs point at the bucket", async () => {
+  const res = await handler(
+    functionUrlEvent("/v1/channels/cam1/vod.m3u8", `start=${T0}&duration=20`, {
+      authorization: `Bearer ${TOKEN}`,
+    }),
+    {},
+  );
+  expect(res.statusCode).toBe(200);
+  expect(res.isBase64Encoded).toBe(false);
+  expect(res.headers["content-type"]).toBe("application/vnd.apple.mpegurl");
+  expect(res.body).toContain("#EXT-X-ENDLIST");
+  const first = res.body.split("\n").find((l) => l.startsWith("http"))!;
+  expect((await fetch(first)).status).toBe(200);
+});
+
+it("returns a clip base64-encoded with the exact length", async () => {
+  const last = segments[1]!;
+  const res = await handler(
+    functionUrlEvent(
+      "/v1/channels/cam1/clip.ts",
+      `start=${T0}&end=${last.startMs + last.durationMs}`,
+      {
+        authorization: `Bearer ${TOKEN}`,
+      },
+    ),
+    {},
+  );
+  expect(res.statusCode).toBe(200);
+  expect(res.isBase64Encoded).toBe(true);
+  expect(Buffer.from(res.body, "base64").length).toBe(segments[0]!.size! + segments[1]!.size!);
+});
+
+it("answers errors as JSON text: 401 without a token, 400 naming a bad parameter", async () => {
+  const unauth = await handler(functionUrlEvent("/v1/channels/cam1/live.m3u8", ""), {});
+  expect(unauth.statusCode).toBe(401);
+  expect(unauth.isBase64Encoded).toBe(false);
+  expect(JSON.parse(unauth.body).error.code).toBe("AUTH_REQUIRED");
+  const bad = await handler(
+    functionUrlEvent("/v1/channels/cam1/vod.m3u8", "start=noon&duration=60", {
+      authorization: `Bearer ${TOKEN}`,
+    }),
+    {},
+  );
+  expect(bad.statusCode).toBe(400);
+  expect(JSON.parse(bad.body).error.message).toMatch(/^start/);
+});
