@@ -2,7 +2,7 @@
 // Workspace packages (@kiroku/*) and the package's own transitive needs are
 // bundled in; the entry's own package dependencies stay external (they are
 // installed beside it), except for the Lambda bundle, which carries everything.
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -59,6 +59,30 @@ for (const [pkg, src, out, bundleAll] of entries) {
   });
   console.log(
     `built ${path.relative(root, outfile)} (${(statSync(outfile).size / 1024).toFixed(0)} KiB)`,
+  );
+}
+// The web page: bundled for browsers and shipped beside the API's Node and
+// Lambda bundles, which serve it at `/`.
+if (only.length === 0 || only.includes("api")) {
+  const web = path.join(root, "api/dist/web");
+  mkdirSync(path.join(web, "assets"), { recursive: true });
+  await build({
+    entryPoints: [path.join(root, "api/web/src/main.ts")],
+    outfile: path.join(web, "assets/app.js"),
+    bundle: true,
+    platform: "browser",
+    format: "esm",
+    target: ["es2020"],
+    minify: true,
+    sourcemap: true,
+    legalComments: "none",
+    logLevel: "warning",
+  });
+  cpSync(path.join(root, "api/web/src/styles.css"), path.join(web, "assets/app.css"));
+  cpSync(path.join(root, "api/web/index.html"), path.join(web, "index.html"));
+  cpSync(web, path.join(root, "api/dist/lambda/web"), { recursive: true });
+  console.log(
+    `built api/dist/web (${(statSync(path.join(web, "assets/app.js")).size / 1024).toFixed(0)} KiB of script)`,
   );
 }
 console.log(`build done in ${Date.now() - started} ms`);

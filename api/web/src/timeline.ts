@@ -1,0 +1,196 @@
+import { clockTime, localDay } from "./time-format";
+
+export interface Span {
+  startMs: number;
+  endMs: number;
+}
+
+export interface TimelineHandlers {
+  /** A click: play from this instant. */
+  onSeek(ms: number): void;
+  /** A drag: a range was selected (or cleared with undefined). */
+  onSelect(range: Span | undefined): void;
+  /** The visible window moved or zoomed: load recordings for it. */
+  onView(view: Span): void;
+}
+
+const MIN_VIEW_MS = 2 * 60_000; // zoomed in: two minutes across
+const MAX_VIEW_MS = 86_400_000; // zoomed out: one day
+const DRAG_PX = 6; // a press that moves less is a click
+const TICK_STEPS = [60_000, 5 * 60_000, 10 * 60_000, 30 * 60_000, 3_600_000, 3 * 3_600_000];
+
+/**
+ * A day timeline drawn from recorded spans: recorded time in colour, gaps
+ * empty, hour (or finer) ticks in the viewer's local time. Click to seek,
+ * drag to select a range, wheel or the zoom buttons to zoom from a day to a
+ * few minutes, shift-wheel or arrow keys to pan.
+ */
+export class Timeline {
+  private view: Span;
+  private day: Span;
+  private spans: Span[] = [];
+  private cursorMs: number | undefined;
+  private selection: Span | undefined;
+  private press: { x: number; ms: number; dragging: boolean } | undefined;
+
+  constructor(
+    private readonly el: HTMLElement,
+    private readonly handlers: TimelineHandlers,
+  ) {
+    this.day = { startMs: 0, endMs: MAX_VIEW_MS };
+    this.view = { ...this.day };
+    el.addEventListener("pointerdown", (e) => this.pointerDown(e));
+    el.addEventListener("pointermove", (e) => this.pointerMove(e));
+    el.addEventListener("pointerup", (e) => this.pointerUp(e));
+    el.addEventListener("wheel", (e) => this.wheel(e), { passive: false });
+    el.addEventListener("keydown", (e) => this.key(e));
+    new ResizeObserver(() => this.draw()).observe(el);
+  }
+
+  /** Shows a whole local day. */
+  showDay(day: Span): void {
+    this.day = day;
+    this.view = { ...day };
+    this.handlers.onView(this.view);
+    this.draw();
+  }
+
+  get visible(): Span {
+    return this.view;
+  }
+
+  setSpans(spans: Span[]): void {
+    this.spans = spans;
+    this.draw();
+  }
+
+  setCursor(ms: number | undefined): void {
+    this.cursorMs = ms;
+    this.draw();
+  }
+
+  clearSelection(): void {
+    this.selection = undefined;
+    this.draw();
+  }
+
+  /** Zooms by `factor` (< 1 zooms in) around `centerMs` (default: the cursor or the middle). */
+  zoom(factor: number, centerMs?: number): void {
+    const width = this.view.endMs - this.view.startMs;
+    const next = Math.min(MAX_VIEW_MS, Math.max(MIN_VIEW_MS, width * factor));
+    const center = centerMs ?? this.cursorInView() ?? this.view.startMs + width / 2;
+    const ratio = (center - this.view.startMs) / width;
+    this.setView(center - next * ratio, next);
+  }
+
+  pan(fraction: number): void {
+    const width = this.view.endMs - this.view.startMs;
+    this.setView(this.view.startMs + width * fraction, width);
+  }
+
+  private cursorInView(): number | undefined {
+    const c = this.cursorMs;
+    return c !== undefined && c >= this.view.startMs && c <= this.view.endMs ? c : undefined;
+  }
+
+  private setView(startMs: number, width: number): void {
+    // Stay inside the day being shown.
+    const start = Math.min(Math.max(startMs, this.day.startMs), this.day.endMs - width);
+    this.view = { startMs: Math.round(start), endMs: Math.round(start + width) };
+    this.handlers.onView(this.view);
+    this.draw();
+  }
+
+  private msAt(clientX: number): number {
+    const rect = this.el.getBoundingClientRect();
+    const x = Math.min(Math.max(clientX - rect.left, 0), rect.width);
+    return this.view.startMs + (x / rect.width) * (this.view.endMs - this.view.startMs);
+  }
+
+  private pointerDown(e: PointerEvent): void {
+    this.el.setPointerCapture(e.pointerId);
+    this.press = { x: e.clientX, ms: this.msAt(e.clientX), dragging: false };
+  }
+
+  private pointerMove(e: PointerEvent): void {
+    if (!this.press) return;
+    if (!this.press.dragging && Math.abs(e.clientX - this.press.x) < DRAG_PX) return;
+    this.press.dragging = true;
+    const ms = this.msAt(e.clientX);
+    this.selection = { startMs: Math.min(ms, this.press.ms), endMs: Math.max(ms, this.press.ms) };
+    this.draw();
+  }
+
+  private pointerUp(e: PointerEvent): void {
+    const press = this.press;
+    this.press = undefined;
+    if (!press) return;
+    if (press.dragging && this.selection) {
+      this.handlers.onSelect({
+        startMs: Math.round(this.selection.startMs),
+        endMs: Math.round(this.selection.endMs),
+      });
+    } else {
+      this.handlers.onSeek(Math.round(this.msAt(e.clientX)));
+    }
+  }
+
+  private wheel(e: WheelEvent): void {
+    e.preventDefault();
+    if (e.shiftKey || Math.abs(e.deltaX) > Math.abs(e.deltaY)) {
+      this.pan(Math.sign(e.deltaX || e.deltaY) * 0.1);
+    } else {
+      this.zoom(e.deltaY < 0 ? 0.7 : 1 / 0.7, this.msAt(e.clientX));
+    }
+  }
+
+  private key(e: KeyboardEvent): void {
+    if (e.key === "ArrowLeft") this.pan(-0.1);
+    else if (e.key === "ArrowRight") this.pan(0.1);
+    else if (e.key === "+" || e.key === "=") this.zoom(0.7);
+    else if (e.key === "-") this.zoom(1 / 0.7);
+    else return;
+    e.preventDefault();
+  }
+
+  private draw(): void {
+    const { startMs, endMs } = this.view;
+    const width = endMs - startMs;
+    const pct = (ms: number) => `${(((ms - startMs) / width) * 100).toFixed(3)}%`;
+    const parts: string[] = [];
+    const step = TICK_STEPS.find((s) => width / s <= 12) ?? TICK_STEPS[TICK_STEPS.length - 1]!;
+    // Ticks fall on local clock times (whole hours, minutes).
+    const offset = new Date(startMs).getTimezoneOffset() * 60_000;
+    for (let t = Math.ceil((startMs - offset) / step) * step + offset; t < endMs; t += step) {
+      const label =
+        step >= 3_600_000 && new Date(t).getHours() === 0 ? localDay(t) : clockTime(t).slice(0, 5);
+      parts.push(`<div class="tick" style="left:${pct(t)}">${label}</div>`);
+    }
+    for (const s of this.spans) {
+      if (s.endMs <= startMs || s.startMs >= endMs) continue;
+      const a = Math.max(s.startMs, startMs);
+      const b = Math.min(s.endMs, endMs);
+      parts.push(
+        `<div class="span" style="left:${pct(a)};width:${(((b - a) / width) * 100).toFixed(3)}%" title="${clockTime(s.startMs)}–${clockTime(s.endMs)}"></div>`,
+      );
+    }
+    if (this.selection) {
+      const a = Math.max(this.selection.startMs, startMs);
+      const b = Math.min(this.selection.endMs, endMs);
+      if (b > a)
+        parts.push(
+          `<div class="selection" style="left:${pct(a)};width:${(((b - a) / width) * 100).toFixed(3)}%"></div>`,
+        );
+    }
+    const now = Date.now();
+    if (now > startMs && now < endMs)
+      parts.push(`<div class="now" style="left:${pct(now)}"></div>`);
+    const cursor = this.cursorInView();
+    if (cursor !== undefined) parts.push(`<div class="cursor" style="left:${pct(cursor)}"></div>`);
+    this.el.innerHTML = parts.join("");
+    this.el.setAttribute(
+      "aria-valuetext",
+      cursor === undefined ? "not playing" : clockTime(cursor),
+    );
+  }
+}
