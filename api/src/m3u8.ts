@@ -31,9 +31,11 @@ export interface RangePlaylistInput {
 
 /**
  * A playlist for a time range. EXT-X-VERSION 3 (decimal EXTINF, nothing
- * newer is used). Every segment carries EXT-X-PROGRAM-DATE-TIME, so players
- * (hls.js `frag.programDateTime`) show the exact wall-clock time of any frame
- * even across gaps. The first segment has media sequence 0 and discontinuity
+ * newer is used). EXT-X-PROGRAM-DATE-TIME on the first segment and after
+ * every discontinuity: in between, segments are continuous (same run, gaps
+ * within the tolerance), so players (hls.js `frag.programDateTime`) derive
+ * each segment's wall-clock time from EXTINF; formatting a date per segment
+ * would cost half the render time of a month-long playlist. The first segment has media sequence 0 and discontinuity
  * sequence 0: a range playlist only ever grows at its end, so both stay put
  * across reloads of an EVENT playlist.
  */
@@ -54,12 +56,12 @@ export function renderRangePlaylist(input: RangePlaylistInput): string {
   ];
   let prev: PlaylistEntry | undefined;
   for (const e of entries) {
-    if (prev && isDiscontinuity(prev, e, gapToleranceMs)) lines.push("#EXT-X-DISCONTINUITY");
-    lines.push(
-      `#EXT-X-PROGRAM-DATE-TIME:${new Date(e.startMs).toISOString()}`,
-      `#EXTINF:${seconds(e.durationMs)},`,
-      e.uri,
-    );
+    if (!prev || isDiscontinuity(prev, e, gapToleranceMs)) {
+      // Wall-clock time where the timeline (re)starts; players carry it forward by EXTINF.
+      if (prev) lines.push("#EXT-X-DISCONTINUITY");
+      lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(e.startMs).toISOString()}`);
+    }
+    lines.push(`#EXTINF:${seconds(e.durationMs)},`, e.uri);
     prev = e;
   }
   if (type === "VOD") lines.push("#EXT-X-ENDLIST");

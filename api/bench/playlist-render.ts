@@ -1,0 +1,82 @@
+/**
+ * Playlist rendering cost: a range playlist of 100,000 segments (about 35
+ * days of 30 s segments), rendered from segments whose URIs are already made,
+ * and the full in-memory path of a presigned playlist (presign 100,000 URLs
+ * with the fast SigV4 presigner, then render). Medians of several runs;
+ * prints JSON on its last line. Target: rendering under 100 ms.
+ */
+
+import { type PlaylistEntry, renderRangePlaylist } from "../src/m3u8";
+import { createPresigner } from "../src/presign";
+
+const N = 100_000;
+const runs = Number(process.env.BENCH_ROUNDS ?? 7);
+const t0 = Date.UTC(2026, 10, 1);
+const keyOf = (i: number) => {
+  const ms = t0 + i * 30_000;
+  const iso = new Date(ms).toISOString();
+  return `movie/cam1/${iso.slice(0, 10)}/${iso.slice(11, 13)}-${iso.slice(14, 16)}-${iso.slice(17, 23)}Z_30000ms_r${1 + Math.floor(i / 5000)}_s${i}.ts`;
+};
+const keys = Array.from({ length: N }, (_, i) => keyOf(i));
+const base: Omit<PlaylistEntry, "uri">[] = keys.map((_, i) => ({
+  startMs: t0 + i * 30_000,
+  durationMs: 30_000,
+  run: 1 + Math.floor(i / 5000),
+  seq: i,
+}));
+const proxyEntries: PlaylistEntry[] = base.map((b, i) => ({
+  ...b,
+  uri: `segments/${keys[i]!.slice(11)}`,
+}));
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const time = (fn: () => unknown) => {
+  const a = performance.now();
+  fn();
+  return performance.now() - a;
+};
+
+let bytes = 0;
+const renderMs: number[] = [];
+const presignedMs: number[] = [];
+for (let r = 0; r < runs; r++) {
+  renderMs.push(
+    time(() => {
+      bytes = renderRangePlaylist({
+        entries: proxyEntries,
+        requestedStartMs: t0 + 1_000,
+        type: "VOD",
+        gapToleranceMs: 500,
+      }).length;
+    }),
+  );
+  presignedMs.push(
+    time(() => {
+      const sign = createPresigner({
+        base: "https://bucket.s3.us-east-1.amazonaws.com/",
+        region: "us-east-1",
+        credentials: { accessKeyId: "AKIAEXAMPLE", secretAccessKey: "secret" },
+        signingDateMs: Date.now(),
+        expiresInSeconds: 21_900,
+      });
+      renderRangePlaylist({
+        entries: base.map((b, i) => ({ ...b, uri: sign(keys[i]!) })),
+        requestedStartMs: t0 + 1_000,
+        type: "VOD",
+        gapToleranceMs: 500,
+      });
+    }),
+  );
+}
+const result = {
+  segments: N,
+  renderMedianMs: Number(median(renderMs).toFixed(1)),
+  renderTargetMs: 100,
+  presignAndRenderMedianMs: Number(median(presignedMs).toFixed(1)),
+  playlistBytes: bytes,
+  runs,
+};
+console.log(
+  `${N} segments: render ${result.renderMedianMs} ms (target < 100), presign + render ${result.presignAndRenderMedianMs} ms, ${(bytes / 1024 ** 2).toFixed(1)} MiB`,
+);
+console.log(JSON.stringify(result));
