@@ -1,0 +1,96 @@
+import ffmpeg from "fluent-ffmpeg";
+import type { FfmpegPlan } from "./ffmpeg-args";
+
+/**
+ * One ffmpeg process, as the rest of the recorder sees it: started, sent
+ * signals, exited. This is the only module that knows fluent-ffmpeg (the
+ * product's chosen wrapper); everything else works with this interface, and
+ * tests of the supervisor can pass their own `SpawnFfmpeg`.
+ */
+export interface FfmpegProcess {
+  /** OS process id once spawned (undefined while fluent-ffmpeg checks capabilities or if spawning failed). */
+  readonly pid: number | undefined;
+  /** Settles once the process is gone (never rejects). */
+  readonly exited: Promise<FfmpegExit>;
+  /** Sends a signal; one sent before the process exists is delivered as soon as it does. */
+  signal(sig: NodeJS.Signals): void;
+}
+
+export interface FfmpegExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Set when ffmpeg could not be started at all (not installed, bad arguments for fluent-ffmpeg). */
+  error?: string;
+}
+
+export interface SpawnOptions {
+  /** Each line ffmpeg writes to stderr. */
+  onLine?: (line: string) => void;
+  /** Called once with the pid when the process exists. */
+  onSpawn?: (pid: number) => void;
+}
+
+export type SpawnFfmpeg = (plan: FfmpegPlan, opts?: SpawnOptions) => FfmpegProcess;
+
+/** Starts ffmpeg for a plan through fluent-ffmpeg. */
+export const spawnFfmpeg: SpawnFfmpeg = (plan, opts = {}) => {
+  const command = ffmpeg();
+  for (const input of plan.inputs) {
+    command.input(input.url);
+    // Spread so fluent-ffmpeg passes each argument verbatim (no splitting at spaces).
+    if (input.options.length > 0) command.inputOptions(...input.options);
+  }
+  command.output(plan.output);
+  if (plan.outputOptions.length > 0) command.outputOptions(...plan.outputOptions);
+
+  let child: import("node:child_process").ChildProcess | undefined;
+  let pending: NodeJS.Signals | undefined;
+  let resolveExit!: (exit: FfmpegExit) => void;
+  const exited = new Promise<FfmpegExit>((resolve) => {
+    resolveExit = resolve;
+  });
+  let settled = false;
+  const settle = (exit: FfmpegExit) => {
+    if (settled) return;
+    settled = true;
+    resolveExit(exit);
+  };
+
+  command.on("start", () => {
+    const proc = (command as unknown as { ffmpegProc?: import("node:child_process").ChildProcess })
+      .ffmpegProc;
+    if (!proc) return;
+    child = proc;
+    proc.once("exit", (code, signal) => settle({ code, signal }));
+    if (proc.pid !== undefined) opts.onSpawn?.(proc.pid);
+    if (pending) proc.kill(pending);
+  });
+  if (opts.onLine) command.on("stderr", (line: string) => opts.onLine?.(line));
+  // fluent-ffmpeg reports every non-zero exit as an error; the exit itself is what we report.
+  command.on("error", (err: Error) => {
+    if (!child) settle({ code: null, signal: null, error: err.message });
+  });
+  command.on("end", () => {
+    if (!child) settle({ code: 0, signal: null });
+  });
+  command.run();
+
+  return {
+    get pid() {
+      return child?.pid;
+    },
+    exited,
+    signal(sig) {
+      if (settled) return;
+      if (child) {
+        try {
+          child.kill(sig);
+        } catch {
+          // Already gone: `exited` settles on its own.
+        }
+      } else {
+        pending = sig;
+      }
+    },
+  };
+};
