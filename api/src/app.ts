@@ -12,9 +12,9 @@ import { clipHandler } from "./routes/clip";
 import { healthHandler } from "./routes/health";
 import { liveHandler } from "./routes/live";
 import { recordingsHandler } from "./routes/recordings";
-import { rootHandler } from "./routes/root";
 import { segmentHandler } from "./routes/segment";
 import { vodHandler } from "./routes/vod";
+import { webHandlers } from "./routes/web";
 import { SegmentUrls } from "./segment-urls";
 
 export interface AppOptions {
@@ -81,7 +81,9 @@ export function createApp(options: AppOptions): Hono<ApiEnv> {
     await next();
   };
 
-  app.get("/", rootHandler());
+  const web = webHandlers();
+  app.get("/", web.page);
+  app.get("/assets/:file", web.asset);
   app.get("/healthz", healthHandler(deps));
   app.get("/v1/channels/:ch/vod.m3u8", read, vodHandler(deps));
   app.get("/v1/channels/:ch/live.m3u8", read, liveHandler(deps));

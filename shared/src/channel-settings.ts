@@ -11,13 +11,13 @@ import { settingsKey } from "./meta-keys";
 export const CHANNEL_SETTINGS_SCHEMA = 1;
 export const DESCRIPTION_MAX_BYTES = 128;
 
-export type ChannelStatus = "enabled" | "disabled";
+export type ChannelSettingStatus = "enabled" | "disabled";
 
 export interface ChannelSettings {
   schema: typeof CHANNEL_SETTINGS_SCHEMA;
   channel: string;
   description: string;
-  status: ChannelStatus;
+  status: ChannelSettingStatus;
   /** Segments in the live playlist; absent means the API's LIVE_WINDOW. */
   liveWindow?: number;
   createdAt: string;
@@ -27,7 +27,7 @@ export interface ChannelSettings {
 /** What a client may set (PUT /v1/channels/:ch). */
 export interface ChannelSettingsInput {
   description: string;
-  status: ChannelStatus;
+  status: ChannelSettingStatus;
   liveWindow?: number;
 }
 

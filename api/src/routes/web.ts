@@ -1,0 +1,82 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { Context, Handler } from "hono";
+import type { ApiEnv } from "../context";
+
+/**
+ * `GET /` and `GET /assets/*`: the web page (api/web, bundled by
+ * `pnpm build` into a `web/` folder beside the API bundle: api/dist/web for
+ * the Node server, api/dist/lambda/web inside the Lambda zip). Files are read
+ * once and kept in memory with an ETag. The page itself holds no secret: it
+ * calls the API with the token the viewer gives it.
+ */
+const TYPES: Record<string, string> = {
+  html: "text/html; charset=utf-8",
+  js: "text/javascript; charset=utf-8",
+  css: "text/css; charset=utf-8",
+  map: "application/json",
+};
+const ASSET = /^[a-z0-9-]+\.(js|css|map)$/;
+
+interface WebFile {
+  body: Uint8Array;
+  type: string;
+  etag: string;
+}
+
+export function webHandlers(): { page: Handler<ApiEnv>; asset: Handler<ApiEnv> } {
+  const files = new Map<string, WebFile | null>();
+  const load = (name: string): WebFile | null => {
+    if (!files.has(name)) files.set(name, readWebFile(name));
+    return files.get(name) ?? null;
+  };
+  const send = (c: Context<ApiEnv>, file: WebFile, cache: string) => {
+    c.header("Cache-Control", cache);
+    c.header("ETag", file.etag);
+    if (c.req.header("If-None-Match") === file.etag) return c.body(null, 304);
+    c.header("Content-Type", file.type);
+    return c.body(file.body as Uint8Array<ArrayBuffer>, 200);
+  };
+  return {
+    page: (c) => {
+      const file = load("index.html");
+      if (!file) {
+        return c.text("Kiroku API. The web page is not built: run `pnpm build`.\n", 200);
+      }
+      c.header(
+        "Content-Security-Policy",
+        "default-src 'self'; connect-src *; media-src * blob:; img-src * data: blob:; style-src 'self'; script-src 'self'; worker-src blob:",
+      );
+      c.header("X-Content-Type-Options", "nosniff");
+      c.header("Referrer-Policy", "no-referrer");
+      return send(c, file, "no-cache");
+    },
+    asset: (c) => {
+      const name = c.req.param("file") ?? "";
+      const file = ASSET.test(name) ? load(`assets/${name}`) : null;
+      if (!file)
+        return c.json(
+          { error: { code: "NOT_FOUND", message: `no such asset: ${name.slice(0, 80)}` } },
+          404,
+        );
+      c.header("X-Content-Type-Options", "nosniff");
+      // Names are not content-hashed: revalidate after a short while, the ETag makes it cheap.
+      return send(c, file, "public, max-age=300");
+    },
+  };
+}
+
+function readWebFile(name: string): WebFile | null {
+  // Beside the bundle (dist/web, dist/lambda/web), or the built folder when running from source.
+  for (const base of ["./web/", "../../dist/web/"]) {
+    try {
+      const body = readFileSync(fileURLToPath(new URL(base + name, import.meta.url)));
+      const type = TYPES[name.slice(name.lastIndexOf(".") + 1)] ?? "application/octet-stream";
+      return { body, type, etag: `"${createHash("sha1").update(body).digest("base64url")}"` };
+    } catch {
+      // try the next place
+    }
+  }
+  return null;
+}
