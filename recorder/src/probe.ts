@@ -80,7 +80,7 @@ export function explainSourceError(stderr: string, target: string): string {
 export function parseV4l2Formats(stderr: string): string[] {
   const out: string[] = [];
   for (const line of stderr.split("\n")) {
-    const m = /\]\s*(Compressed|Raw)\s*:\s*(\S+)\s*:\s*(.*?)\s*:\s*(.*)$/.exec(line);
+    const m = /\]\s*(Compressed|Raw)\s*:\s+(\S+)\s+:\s+(.*?)\s+:\s*(.*)$/.exec(line);
     if (m) out.push(`${m[1]} ${m[2]} (${m[3]}): ${m[4]!.trim() || "sizes not reported"}`);
   }
   return out;
