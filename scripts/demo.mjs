@@ -49,10 +49,14 @@ function start(name, script, args, env) {
     console.log(`[demo] ${name}: ${script} is not built (run ./setup.sh first); skipped`);
     return undefined;
   }
+  // Each service in its own process group: a terminal's Ctrl-C reaches only
+  // this launcher, which stops the services in order (the recorder must
+  // finish its last upload while S3 is still up).
   const child = spawn(process.execPath, [file, ...args], {
     cwd: root,
     env,
     stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
   });
   const prefix = `[${name}] `;
   for (const stream of [child.stdout, child.stderr]) {
@@ -77,7 +81,7 @@ async function stopAll(exitCode = 0) {
   if (stopping) return;
   stopping = true;
   console.log(
-    "\n[demo] stopping: recorder first (it finalizes and uploads its last segment), then the API and S3",
+    "\n[demo] stopping: the API, then the recorder (it finalizes and uploads its last segment), then S3",
   );
   // Reverse start order: the recorder needs S3 while it finishes.
   for (const { name, child } of [...services].reverse()) {
@@ -98,6 +102,12 @@ async function stopAll(exitCode = 0) {
 
 process.on("SIGINT", () => void stopAll(0));
 process.on("SIGTERM", () => void stopAll(0));
+process.on("SIGHUP", () => void stopAll(0));
+// Should this launcher die some other way, take the services with it.
+process.on("exit", () => {
+  for (const { child } of services)
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+});
 
 console.log(`[demo] data folder: ${data}`);
 start(
