@@ -1,0 +1,166 @@
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { type BrowserContext, chromium } from "playwright-core";
+import { afterAll, describe, expect, it } from "vitest";
+import { CHROMIUM_ARGS } from "../helpers/player";
+
+const root = path.resolve(import.meta.dirname, "../..");
+const artifacts = path.join(root, "test-artifacts");
+
+/**
+ * The README's first command as a new user meets it: `./setup.sh demo` brings
+ * up the embedded S3 server, a test-pattern recorder and the API; a browser
+ * opens the printed URL, sees the channel Live, clicks the timeline and plays
+ * with the wall-clock time advancing. Ctrl-C then stops everything.
+ */
+describe("the demo", () => {
+  let demo: ChildProcess | undefined;
+  let output = "";
+  let dataDir = "";
+  let context: BrowserContext | undefined;
+  let profile = "";
+
+  afterAll(async () => {
+    await context?.close().catch(() => undefined);
+    if (demo?.pid && demo.exitCode === null) process.kill(-demo.pid, "SIGKILL");
+    if (profile) await rm(profile, { recursive: true, force: true });
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("starts with one command, plays in a browser from the timeline, and stops cleanly on Ctrl-C", async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), "kiroku-demo-"));
+    demo = spawn(path.join(root, "setup.sh"), ["demo"], {
+      cwd: root,
+      // Any free ports: the suite may run beside a developer's own demo.
+      env: {
+        ...process.env,
+        KIROKU_DEMO_DIR: dataDir,
+        PORT: "0",
+        S3_PORT: "0",
+        METRICS_PORT: "0",
+        LOG_FORMAT: "json",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+      // Its own process group, like a command typed in a terminal.
+      detached: true,
+    });
+    demo.stdout!.on("data", (chunk) => {
+      output += chunk;
+    });
+    demo.stderr!.on("data", (chunk) => {
+      output += chunk;
+    });
+    const web = await waitFor(
+      () => /web page\s+(http:\/\/\S+)/.exec(output)?.[1],
+      120_000,
+      () => output,
+    );
+    const services = childPids(demo.pid!);
+    expect(services.length).toBeGreaterThanOrEqual(3);
+
+    profile = await mkdtemp(path.join(os.tmpdir(), "kiroku-demo-chromium-"));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: "/usr/bin/chromium",
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1100, height: 900 },
+    });
+    const page = context.pages()[0] ?? (await context.newPage());
+    await page.goto(web);
+    // The channel turns Live once the recorder's heartbeat and first segments are in the bucket.
+    await page.locator('.channel[data-channel="cam1"] .dot.live').waitFor({ timeout: 60_000 });
+    await page.locator(".timeline .span").first().waitFor({ timeout: 30_000 });
+
+    // Zoom from the whole day to a few minutes around now, then click inside the newest recording.
+    for (let i = 0; i < 8; i++) await page.click("#zoom-in");
+    const span = page.locator(".timeline .span").last();
+    await span.waitFor();
+    const box = (await span.boundingBox())!;
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await page.locator("#mode", { hasText: "Playback from" }).waitFor({ timeout: 10_000 });
+
+    const clock = async () => {
+      const text = await page.locator("#clock").textContent();
+      return /^\d{2}:\d{2}:\d{2}$/.test(text ?? "") ? text! : undefined;
+    };
+    const first = await waitFor(clock, 30_000, () => "the clock never showed a time");
+    const later = await waitFor(
+      async () => {
+        const now = await clock();
+        return now && now > first ? now : undefined;
+      },
+      30_000,
+      () => `the clock stayed at ${first}`,
+    );
+    expect(later > first).toBe(true);
+    await mkdir(artifacts, { recursive: true });
+    await page.screenshot({ path: path.join(artifacts, "demo.png"), fullPage: true });
+
+    // Ctrl-C: the launcher stops every service in order and exits 0, leaving nothing running.
+    const exited = new Promise<number | null>((resolve) =>
+      demo!.once("exit", (code) => resolve(code)),
+    );
+    // Ctrl-C in a terminal: SIGINT to the foreground process group.
+    process.kill(-demo.pid!, "SIGINT");
+    expect(await exited).toBe(0);
+    expect(services.filter(isAlive)).toEqual([]);
+    expect(output).toMatch(/\[demo\] stopped/);
+  }, 300_000);
+});
+
+/** The demo's services: node processes whose command runs a built CLI. */
+function childPids(pid: number): number[] {
+  return descendants(pid).filter((p) => {
+    try {
+      const cmd = execFileSync("ps", ["-o", "args=", "-p", String(p)], { encoding: "utf8" });
+      return /dist\/(cli|s3-server-cli)\.js/.test(cmd);
+    } catch {
+      return false;
+    }
+  });
+}
+
+function descendants(pid: number): number[] {
+  const table = execFileSync("ps", ["-eo", "pid=,ppid="], { encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/).map(Number) as [number, number]);
+  const out: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    const parent = queue.shift()!;
+    for (const [child, ppid] of table) {
+      if (ppid === parent) {
+        out.push(child);
+        queue.push(child);
+      }
+    }
+  }
+  return out;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor<T>(
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs: number,
+  describe: () => string,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms: ${describe().slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
