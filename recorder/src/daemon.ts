@@ -1,36 +1,248 @@
-// PLACEHOLDER written by the capture engineer because daemon.ts did not exist yet.
-// The upload engineer owns this file: replace it wholesale (keep `runDaemon`'s
-// signature or tell the capture engineer, cli.ts calls it).
-import { createLogger, type Env, type Logger } from "@kiroku/shared";
+import { mkdir } from "node:fs/promises";
+import os from "node:os";
+import type { S3Client } from "@aws-sdk/client-s3";
+import {
+  ConfigError,
+  createLogger,
+  createS3Client,
+  type Env,
+  EnvReader,
+  type Logger,
+  segmentKey,
+} from "@kiroku/shared";
 import { ChannelRecorder } from "./channel-recorder";
-import { parseRecorderConfig } from "./recorder-config";
+import { DiskGuard } from "./disk-guard";
+import { RunHistory } from "./history";
+import { MetaWriter } from "./meta-writer";
+import { type MetricsServer, RecorderMetrics, startMetricsServer } from "./metrics";
+import { type RecorderConfig, readRecorderConfig } from "./recorder-config";
+import { StatusReporter } from "./status-reporter";
+import {
+  healthStallMs,
+  RECORDER_VERSION,
+  readUploadConfig,
+  type UploadConfig,
+} from "./upload-config";
+import { defaultUploadRetryPolicy } from "./upload-retry";
+import { Uploader } from "./uploader";
 
+/**
+ * `pnpm recorder run`: the daemon. Wiring only; each part is its own file:
+ * one ChannelRecorder per channel (capture) hands complete segments to the
+ * Uploader; the DiskGuard keeps the spool bounded; the StatusReporter and
+ * RunHistory write status and run records beside the recordings; metrics.ts
+ * serves /metrics and /healthz.
+ *
+ * Start: every segment already in any channel's spool queue (a crash, an
+ * outage, a channel since removed from the config) is queued for upload
+ * before recording starts; multipart uploads a crash left open are aborted.
+ *
+ * Stop (SIGINT/SIGTERM, via `signal`): recorders stop first, so ffmpeg
+ * finalizes the segment in progress and it is handed over; then uploads get
+ * UPLOAD_STOP_GRACE_SECONDS (default 5) to finish; the last heartbeat says
+ * `stopped`; the promise resolves and the CLI exits 0. Whatever was not
+ * uploaded stays in the spool for the next start.
+ */
 export interface DaemonOptions {
   env: Env;
   configFile?: string;
   log?: Logger;
   /** Stops the daemon (the CLI aborts it on SIGTERM/SIGINT). */
   signal: AbortSignal;
+  /** Tests: an S3 client to use instead of one built from the environment. */
+  s3?: S3Client;
+  /** Tests: called once everything runs, with the metrics address when it serves one. */
+  onReady?: (info: { metricsUrl?: string }) => void;
 }
 
-/** Runs every configured channel until `signal` aborts, then stops them gracefully. */
+/** Both halves of the daemon's configuration, read from one environment. */
+export interface DaemonConfig {
+  recorder: RecorderConfig;
+  upload: UploadConfig;
+  /** UPLOAD_STOP_GRACE_SECONDS: how long uploads may finish at shutdown. */
+  stopGraceMs: number;
+}
+
+/** Reads capture and upload settings together and throws one ConfigError listing every problem. */
+export function parseDaemonConfig(env: Env, configFile?: string): DaemonConfig {
+  const reader = new EnvReader(env);
+  const recorder = readRecorderConfig(reader, configFile ? { configFile } : {});
+  const upload = readUploadConfig(reader);
+  const stopGraceMs = reader.int("UPLOAD_STOP_GRACE_SECONDS", 5, 0, 600) * 1000;
+  if (reader.problems.length > 0) {
+    throw new ConfigError(
+      [...new Set(reader.problems)],
+      configFile ? `recorder configuration (${configFile})` : "recorder configuration",
+    );
+  }
+  return { recorder, upload, stopGraceMs };
+}
+
+/** Runs every configured channel until `signal` aborts, then stops in order (see above). */
 export async function runDaemon(opts: DaemonOptions): Promise<void> {
   const log = opts.log ?? createLogger("recorder", opts.env);
-  const config = parseRecorderConfig(opts.env, { configFile: opts.configFile });
-  const recorders = config.channels.map(
-    (channel) =>
-      new ChannelRecorder({
-        channel,
-        spoolDir: config.spoolDir,
-        targetDuration: config.targetDuration,
-        log,
-        onSegment: (seg) => log.info({ seg }, "segment complete (no uploader yet)"),
-      }),
+  const { recorder: rc, upload: uc, stopGraceMs } = parseDaemonConfig(opts.env, opts.configFile);
+  const { s3: settings, movieKey } = uc.shared;
+  const targetMs = rc.targetDuration * 1000;
+  const hostname = os.hostname();
+  log.info(
+    {
+      version: RECORDER_VERSION,
+      bucket: settings.bucket,
+      endpoint: settings.endpoint ?? "AWS",
+      movieKey,
+      spoolDir: rc.spoolDir,
+      channels: rc.channels.map((c) => ({ name: c.name, source: c.sourceLabel })),
+      targetDuration: rc.targetDuration,
+      concurrency: uc.concurrency,
+      spoolMaxBytes: uc.spoolMaxBytes,
+      spoolMinFreeBytes: uc.spoolMinFreeBytes,
+    },
+    "recorder starting",
   );
+  await mkdir(rc.spoolDir, { recursive: true });
+  // One attempt per SDK call: the uploader has its own retry loop (upload-retry.ts).
+  const s3 =
+    opts.s3 ??
+    createS3Client(settings, {
+      maxAttempts: 1,
+      connectionTimeoutMs: 5_000,
+      requestTimeoutMs: 30_000,
+    });
+
+  const uploader = new Uploader({
+    s3,
+    bucket: settings.bucket,
+    movieKey,
+    spoolDir: rc.spoolDir,
+    concurrency: uc.concurrency,
+    partSize: uc.partSize,
+    keepUploadedMs: uc.keepUploadedSeconds * 1000,
+    retry: defaultUploadRetryPolicy(targetMs, uc.errorRetrySeconds * 1000),
+    recorderVersion: RECORDER_VERSION,
+    log,
+  });
+  const metrics = new RecorderMetrics({
+    stallMs: healthStallMs(uc, rc.targetDuration),
+    queue: (channel) => uploader.queueStats(channel),
+  });
+  const writer = new MetaWriter({ s3, bucket: settings.bucket, log });
+  const guard = new DiskGuard({
+    spoolDir: rc.spoolDir,
+    maxBytes: uc.spoolMaxBytes,
+    minFreeBytes: uc.spoolMinFreeBytes,
+    keepUploadedMs: uc.keepUploadedSeconds * 1000,
+    queue: uploader,
+    log,
+    onDelete: (e) => {
+      if (e.kind === "queued") status.segmentDropped(e.channel);
+      metrics.segmentsDropped.inc({ channel: e.channel, reason: e.kind });
+    },
+  });
+  const status = new StatusReporter({
+    writer,
+    movieKey,
+    intervalMs: uc.statusIntervalSeconds * 1000,
+    hostname,
+    recorderVersion: RECORDER_VERSION,
+    queue: (channel) => uploader.queueStats(channel),
+    diskFreeBytes: () => guard.usage.freeBytes,
+    uploadHealth: () => uploader.health,
+  });
+  const history = new RunHistory({ writer, movieKey, hostname, recorderVersion: RECORDER_VERSION });
+
+  uploader.on("uploaded", (e) => {
+    metrics.segmentUploaded(e.segment.channel, e.latencyMs, e.segment.bytes);
+    status.segmentUploaded(e.segment.channel, e.key);
+  });
+  uploader.on("failed", (e) =>
+    metrics.uploadFailures.inc({ channel: e.segment.channel, kind: e.failure.kind }),
+  );
+  uploader.on("health", (h) => {
+    metrics.uploadState.set(h.health === "ok" ? 0 : h.health === "retrying" ? 1 : 2);
+    if (h.health !== "ok") status.report(); // say it now, not at the next tick
+  });
+  const sampleDisk = () => {
+    const u = guard.usage;
+    metrics.spoolBytes.set(u.spoolBytes);
+    if (u.freeBytes !== null) metrics.diskFreeBytes.set(u.freeBytes);
+  };
+
+  let server: MetricsServer | undefined;
+  if (rc.metricsPort > 0) {
+    server = await startMetricsServer(metrics, { port: rc.metricsPort, host: uc.metricsHost, log });
+    log.info({ url: server.url }, "metrics at /metrics, health at /healthz");
+  }
+
+  const resumed = await uploader.resume();
+  for (const channel of uploader.channels()) metrics.addChannel(channel);
+  if (resumed > 0) log.info({ segments: resumed }, "uploading segments left in the spool");
+  await guard.check().then(sampleDisk);
+  guard.start(1_000);
+  const diskSampler = setInterval(sampleDisk, 1_000);
+
+  const recorders = rc.channels.map((channel) => {
+    const name = channel.name;
+    metrics.addChannel(name);
+    status.addChannel(name, channel.sourceLabel);
+    const r = new ChannelRecorder({
+      channel,
+      spoolDir: rc.spoolDir,
+      targetDuration: rc.targetDuration,
+      log,
+      onSegment: (seg) => {
+        metrics.segmentCompleted(name);
+        status.segmentCompleted(name, { key: segmentKey(movieKey, seg), ...seg });
+        if (seg.media) status.setMedia(name, seg.media);
+        guard.noteSegment(seg.bytes);
+        uploader.enqueue(seg);
+        void guard.check();
+      },
+    });
+    r.on("state", (s) => {
+      status.setCaptureState(name, s.state, s.sinceMs, s.lastError);
+    });
+    r.on("runStarted", (e) => {
+      history.runStarted(e);
+      if (e.media) status.setMedia(name, e.media);
+    });
+    r.on("media", (e) => {
+      status.setMedia(name, e.media);
+      history.media(name, e.run, e.media);
+    });
+    r.on("runEnded", (e) => history.runEnded(e));
+    r.on("restart", () => metrics.ffmpegRestarts.inc({ channel: name }));
+    return r;
+  });
+  status.start();
   for (const r of recorders) r.start();
+  opts.onReady?.(server ? { metricsUrl: server.url } : {});
+
   await new Promise<void>((resolve) => {
     if (opts.signal.aborted) resolve();
     opts.signal.addEventListener("abort", () => resolve(), { once: true });
   });
-  await Promise.all(recorders.map((r) => r.stop()));
+
+  log.info("recorder stopping: finishing the segments in progress");
+  await Promise.all(recorders.map((r) => r.stop().catch(() => {})));
+  const now = Date.now();
+  for (const run of history.open())
+    history.runEnded({ channel: run.channel, run: run.run, endMs: now, reason: "shutdown" });
+  const left = uploader.totalStats();
+  if (left.segments > 0)
+    log.info({ segments: left.segments, graceMs: stopGraceMs }, "giving uploads time to finish");
+  await uploader.stop(stopGraceMs);
+  guard.stop();
+  clearInterval(diskSampler);
+  status.stop();
+  await writer.close(2_000);
+  await server?.close();
+  const remaining = uploader.totalStats();
+  log.info(
+    { notUploaded: remaining.segments },
+    remaining.segments > 0
+      ? "recorder stopped; segments not yet uploaded stay in the spool for the next start"
+      : "recorder stopped; everything uploaded",
+  );
+  if (!opts.s3) s3.destroy();
 }

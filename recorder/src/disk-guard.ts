@@ -1,0 +1,220 @@
+import { statfs, unlink } from "node:fs/promises";
+import path from "node:path";
+import type { Logger } from "@kiroku/shared";
+import type { CompletedSegment } from "./completed-segment";
+import { folderBytes, listFiles, type SpoolFile, spooledChannels } from "./spool";
+import { channelSpool } from "./spool-layout";
+
+/**
+ * Keeps the spool inside SPOOL_MAX_BYTES and the disk above
+ * SPOOL_MIN_FREE_BYTES, so recording never stops for a full disk.
+ *
+ * Every check (each second, and whenever a segment completes) measures the
+ * whole spool folder (queue, uploaded copies, ffmpeg's file in progress,
+ * partial files) and the free space, and keeps one segment of headroom (the
+ * largest segment seen) so the file ffmpeg is writing cannot push it over
+ * before the next check. When a bound would be crossed it deletes, in order:
+ *
+ * 1. `partial/` files (never uploaded, kept only for inspection), oldest first;
+ * 2. `uploaded/` copies (already safe in S3), oldest first;
+ * 3. the oldest queued segments not being uploaded right now: data loss,
+ *    each one logged at error level with its key, counted in metrics
+ *    (`kiroku_segments_dropped_total`) and in the channel's status (`dropped`).
+ *
+ * Copies in `uploaded/` older than KEEP_UPLOADED_SECONDS are removed at each
+ * check whatever the pressure.
+ */
+export interface DiskGuardOptions {
+  spoolDir: string;
+  maxBytes: number;
+  /** Free space to leave on the spool's file system (0: no floor). */
+  minFreeBytes: number;
+  keepUploadedMs: number;
+  /** The uploader's view of the queue: what may be dropped, and how. */
+  queue: {
+    waiting(): CompletedSegment[];
+    drop(file: string, reason: string): Promise<boolean>;
+    keyOf(seg: CompletedSegment): string;
+  };
+  log: Logger;
+  clock?: () => number;
+  /** Free bytes of the file system holding `dir` (injectable for tests). */
+  freeBytes?: (dir: string) => Promise<number>;
+  /** Called for every deleted file. */
+  onDelete?: (e: DeleteEvent) => void;
+}
+
+export interface DeleteEvent {
+  kind: "partial" | "uploaded-copy" | "queued";
+  channel: string;
+  file: string;
+  bytes: number;
+  /** The S3 key, for queued segments. */
+  key?: string;
+  reason: string;
+}
+
+export interface DiskUsage {
+  spoolBytes: number;
+  /** Null when the file system could not be asked. */
+  freeBytes: number | null;
+}
+
+export class DiskGuard {
+  private running: Promise<DiskUsage> | undefined;
+  private again = false;
+  private timer: NodeJS.Timeout | undefined;
+  private largestSegment = 0;
+  private last: DiskUsage = { spoolBytes: 0, freeBytes: null };
+  private readonly clock: () => number;
+
+  constructor(private readonly opts: DiskGuardOptions) {
+    this.clock = opts.clock ?? Date.now;
+  }
+
+  /** The latest measurement. */
+  get usage(): DiskUsage {
+    return { ...this.last };
+  }
+
+  /** Tells the guard a segment's size, so its headroom covers the next one. */
+  noteSegment(bytes: number): void {
+    this.largestSegment = Math.max(this.largestSegment, bytes);
+  }
+
+  /** Checks every `intervalMs` until `stop()`. */
+  start(intervalMs = 1_000): void {
+    if (this.timer) return;
+    const tick = () => {
+      this.check()
+        .catch((err) => this.opts.log.error({ err: String(err) }, "disk guard check failed"))
+        .finally(() => {
+          if (this.timer) this.timer = setTimeout(tick, intervalMs);
+        });
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Runs one check now (checks never overlap: a call during a check runs one more after it). */
+  check(): Promise<DiskUsage> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.checkOnce().finally(() => {
+      this.running = undefined;
+      if (this.again) {
+        this.again = false;
+        void this.check();
+      }
+    });
+    return this.running;
+  }
+
+  private async checkOnce(): Promise<DiskUsage> {
+    const { spoolDir, maxBytes, minFreeBytes } = this.opts;
+    const channels = await spooledChannels(spoolDir);
+    const copies: (SpoolFile & { channel: string })[] = [];
+    const partials: (SpoolFile & { channel: string })[] = [];
+    for (const channel of channels) {
+      const spool = channelSpool(spoolDir, channel);
+      for (const f of await listFiles(spool.uploaded)) copies.push({ ...f, channel });
+      for (const f of await listFiles(spool.partial)) partials.push({ ...f, channel });
+    }
+    // Expired copies go whatever the pressure.
+    const now = this.clock();
+    for (const f of copies.filter((c) => now - c.mtimeMs >= this.opts.keepUploadedMs)) {
+      await unlink(f.path).catch(() => {});
+      f.bytes = -1;
+    }
+    let spoolBytes = await folderBytes(spoolDir);
+    let freeBytes = await this.free();
+    const headroom = this.largestSegment;
+    const need = () =>
+      Math.max(
+        spoolBytes + headroom - maxBytes,
+        minFreeBytes > 0 && freeBytes !== null ? minFreeBytes + headroom - freeBytes : 0,
+      );
+    if (need() <= 0) {
+      this.last = { spoolBytes, freeBytes };
+      return this.usage;
+    }
+    const reason = () =>
+      spoolBytes + headroom > maxBytes
+        ? `spool would exceed SPOOL_MAX_BYTES (${spoolBytes} bytes + ${headroom} headroom > ${maxBytes})`
+        : `free disk would fall below SPOOL_MIN_FREE_BYTES (${freeBytes} free, floor ${minFreeBytes} + ${headroom} headroom)`;
+    const removed = (bytes: number) => {
+      spoolBytes -= bytes;
+      if (freeBytes !== null) freeBytes += bytes;
+    };
+    const byAge = (a: SpoolFile, b: SpoolFile) => a.mtimeMs - b.mtimeMs;
+    for (const [kind, files] of [
+      ["partial", partials.sort(byAge)],
+      ["uploaded-copy", copies.filter((c) => c.bytes >= 0).sort(byAge)],
+    ] as const) {
+      for (const f of files) {
+        if (need() <= 0) break;
+        const why = reason();
+        try {
+          await unlink(f.path);
+        } catch {
+          continue;
+        }
+        removed(f.bytes);
+        this.opts.log.warn(
+          { channel: f.channel, file: path.basename(f.path), bytes: f.bytes, reason: why },
+          kind === "partial"
+            ? "deleted a partial file to keep the disk from filling"
+            : "deleted an uploaded copy (it is safe in S3) to keep the disk from filling",
+        );
+        this.opts.onDelete?.({
+          kind,
+          channel: f.channel,
+          file: f.path,
+          bytes: f.bytes,
+          reason: why,
+        });
+      }
+    }
+    for (const seg of this.opts.queue.waiting()) {
+      if (need() <= 0) break;
+      const why = reason();
+      if (!(await this.opts.queue.drop(seg.path, why))) continue;
+      removed(seg.bytes);
+      this.opts.onDelete?.({
+        kind: "queued",
+        channel: seg.channel,
+        file: seg.path,
+        bytes: seg.bytes,
+        key: this.opts.queue.keyOf(seg),
+        reason: why,
+      });
+    }
+    if (need() > 0) {
+      this.opts.log.error(
+        { spoolBytes, freeBytes, maxBytes, minFreeBytes },
+        "the spool is still over its bounds with nothing left to drop (segments in flight or the disk is used by others)",
+      );
+    }
+    // Measure again: the figures above are estimates.
+    spoolBytes = await folderBytes(spoolDir);
+    freeBytes = await this.free();
+    this.last = { spoolBytes, freeBytes };
+    return this.usage;
+  }
+
+  private async free(): Promise<number | null> {
+    try {
+      if (this.opts.freeBytes) return await this.opts.freeBytes(this.opts.spoolDir);
+      const s = await statfs(this.opts.spoolDir);
+      return s.bavail * s.bsize;
+    } catch {
+      return null;
+    }
+  }
+}

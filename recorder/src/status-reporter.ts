@@ -1,0 +1,190 @@
+import {
+  CHANNEL_STATUS_SCHEMA,
+  type ChannelError,
+  type ChannelMedia,
+  type ChannelState,
+  type ChannelStatus,
+  formatTime,
+  statusKey,
+} from "@kiroku/shared";
+import type { MetaWriter } from "./meta-writer";
+import type { HealthEvent, QueueStats } from "./uploader";
+
+/** The capture side's view of a channel (ChannelRecorder's states, plus disabled). */
+export type CaptureState = "recording" | "reconnecting" | "disabled" | "stopped";
+
+/**
+ * The heartbeat object of each channel (`{movieKey}/_meta/{channel}/status.json`,
+ * shape in shared/src/channel-status.ts), rewritten every STATUS_INTERVAL
+ * seconds through the MetaWriter (latest wins, never blocks uploads).
+ *
+ * The state shown is the capture state, except that a permanent upload
+ * failure (credentials, bucket) shows as `error` while the channel records:
+ * the operator must act, and `lastError` says on what.
+ */
+export interface StatusReporterOptions {
+  writer: MetaWriter;
+  movieKey: string;
+  intervalMs: number;
+  hostname: string;
+  recorderVersion: string;
+  clock?: () => number;
+  queue: (channel: string) => QueueStats;
+  diskFreeBytes: () => number | null;
+  uploadHealth: () => HealthEvent;
+}
+
+interface ChannelEntry {
+  channel: string;
+  source: string;
+  capture: CaptureState;
+  captureSinceMs: number;
+  shown?: ChannelState;
+  shownSinceMs: number;
+  media?: ChannelMedia;
+  lastSegment?: { key: string; startMs: number; durationMs: number };
+  lastUploaded?: { key: string; atMs: number };
+  dropped: number;
+  captureError?: ChannelError;
+}
+
+export class StatusReporter {
+  private readonly channels = new Map<string, ChannelEntry>();
+  private readonly clock: () => number;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly opts: StatusReporterOptions) {
+    this.clock = opts.clock ?? Date.now;
+  }
+
+  addChannel(channel: string, source: string, capture: CaptureState = "reconnecting"): void {
+    const now = this.clock();
+    this.channels.set(channel, {
+      channel,
+      source,
+      capture,
+      captureSinceMs: now,
+      shownSinceMs: now,
+      dropped: 0,
+    });
+  }
+
+  setCaptureState(
+    channel: string,
+    state: CaptureState,
+    sinceMs?: number,
+    lastError?: string,
+  ): void {
+    const e = this.entry(channel);
+    if (e.capture !== state) {
+      e.capture = state;
+      e.captureSinceMs = sinceMs ?? this.clock();
+    }
+    if (lastError) {
+      e.captureError = {
+        at: formatTime(this.clock()),
+        message: lastError,
+        source: "capture",
+      };
+    }
+  }
+
+  setMedia(channel: string, media: ChannelMedia): void {
+    this.entry(channel).media = media;
+  }
+
+  segmentCompleted(
+    channel: string,
+    seg: { key: string; startMs: number; durationMs: number },
+  ): void {
+    this.entry(channel).lastSegment = {
+      key: seg.key,
+      startMs: seg.startMs,
+      durationMs: seg.durationMs,
+    };
+  }
+
+  segmentUploaded(channel: string, key: string): void {
+    this.entry(channel).lastUploaded = { key, atMs: this.clock() };
+  }
+
+  segmentDropped(channel: string): void {
+    this.entry(channel).dropped++;
+  }
+
+  /** The status object of a channel as it would be written now. */
+  snapshot(channel: string): ChannelStatus {
+    const e = this.entry(channel);
+    const now = this.clock();
+    const health = this.opts.uploadHealth();
+    const active = e.capture === "recording" || e.capture === "reconnecting";
+    const state: ChannelState = active && health.health === "error" ? "error" : e.capture;
+    if (state !== e.shown) {
+      e.shownSinceMs = state === e.capture ? e.captureSinceMs : (health.sinceMs ?? now);
+      e.shown = state;
+    }
+    const uploadError: ChannelError | undefined = health.lastError
+      ? {
+          at: formatTime(health.lastError.atMs),
+          code: health.lastError.code,
+          message: health.lastError.message,
+          source: "upload",
+        }
+      : undefined;
+    const lastError =
+      [uploadError, e.captureError]
+        .filter((x): x is ChannelError => x !== undefined)
+        .sort((a, b) => Date.parse(b.at) - Date.parse(a.at))[0] ?? null;
+    return {
+      schema: CHANNEL_STATUS_SCHEMA,
+      channel,
+      state,
+      since: formatTime(e.shownSinceMs),
+      source: e.source,
+      ...(e.media ? { media: e.media } : {}),
+      ...(e.lastSegment ? { lastSegment: e.lastSegment } : {}),
+      ...(e.lastUploaded
+        ? { lastUploaded: { key: e.lastUploaded.key, at: formatTime(e.lastUploaded.atMs) } }
+        : {}),
+      queue: this.opts.queue(channel),
+      diskFreeBytes: this.opts.diskFreeBytes(),
+      dropped: e.dropped,
+      lastError,
+      recorderVersion: this.opts.recorderVersion,
+      updatedAt: formatTime(now),
+      intervalSeconds: Math.round(this.opts.intervalMs / 1000),
+      hostname: this.opts.hostname,
+    };
+  }
+
+  /** Queues every channel's heartbeat for writing now. */
+  report(): void {
+    for (const channel of this.channels.keys()) {
+      this.opts.writer.put(statusKey(this.opts.movieKey, channel), this.snapshot(channel));
+    }
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.report();
+    this.timer = setInterval(() => this.report(), this.opts.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Writes a last heartbeat with every channel `stopped` (the writer flushes it on close). */
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    for (const e of this.channels.values()) this.setCaptureState(e.channel, "stopped");
+    this.report();
+  }
+
+  private entry(channel: string): ChannelEntry {
+    let e = this.channels.get(channel);
+    if (!e) {
+      this.addChannel(channel, "unknown");
+      e = this.channels.get(channel)!;
+    }
+    return e;
+  }
+}
