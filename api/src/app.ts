@@ -2,18 +2,35 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { type Logger, redactUrl, silentLogger } from "@kiroku/shared";
 import { Hono, type MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
+import { requireAdmin } from "./admin-auth";
 import type { ApiConfig } from "./api-config";
 import { API_DEFAULTS } from "./api-defaults";
 import { authenticateRead } from "./auth";
 import type { ApiDeps, ApiEnv } from "./context";
 import { errorResponse } from "./error-response";
 import { PlaylistCache } from "./playlist-cache";
+import {
+  deleteChannelHandler,
+  getChannelHandler,
+  listChannelsHandler,
+  putChannelHandler,
+  putChannelStatusHandler,
+} from "./routes/channels";
 import { clipHandler } from "./routes/clip";
+import { deleteRecordingsHandler } from "./routes/delete-recordings";
 import { healthHandler } from "./routes/health";
+import { historyHandler } from "./routes/history";
 import { liveHandler } from "./routes/live";
 import { recordingsHandler } from "./routes/recordings";
 import { segmentHandler } from "./routes/segment";
+import { sessionsHandler } from "./routes/sessions";
+import { statHandler } from "./routes/stat";
 import { vodHandler } from "./routes/vod";
+import {
+  getVodPlaylistHandler,
+  listVodPlaylistsHandler,
+  postVodPlaylistHandler,
+} from "./routes/vod-playlists";
 import { webHandlers } from "./routes/web";
 import { SegmentUrls } from "./segment-urls";
 
@@ -90,6 +107,20 @@ export function createApp(options: AppOptions): Hono<ApiEnv> {
   app.get("/v1/channels/:ch/recordings", read, recordingsHandler(deps));
   app.get("/v1/channels/:ch/clip.ts", read, clipHandler(deps));
   app.get("/v1/channels/:ch/segments/:day/:name", read, segmentHandler(deps));
+  // Channels (issue 6). Every write needs the API_TOKEN bearer, whatever PUBLIC_PLAYBACK says.
+  const admin = requireAdmin(config);
+  app.get("/v1/channels", read, listChannelsHandler(deps));
+  app.get("/v1/channels/:ch", read, getChannelHandler(deps));
+  app.put("/v1/channels/:ch", admin, putChannelHandler(deps));
+  app.delete("/v1/channels/:ch", admin, deleteChannelHandler(deps));
+  app.put("/v1/channels/:ch/status", admin, putChannelStatusHandler(deps));
+  app.get("/v1/channels/:ch/stat", read, statHandler(deps));
+  app.get("/v1/channels/:ch/history", read, historyHandler(deps));
+  app.delete("/v1/channels/:ch/recordings", admin, deleteRecordingsHandler(deps));
+  app.post("/v1/channels/:ch/vod-playlists", admin, postVodPlaylistHandler(deps));
+  app.get("/v1/channels/:ch/vod-playlists", read, listVodPlaylistsHandler(deps));
+  app.get("/v1/channels/:ch/vod-playlists/:name", read, getVodPlaylistHandler(deps));
+  app.post("/v1/channels/:ch/sessions", admin, sessionsHandler(deps));
   return app;
 }
 

@@ -6,10 +6,12 @@ import { shortCacheControl } from "../http-cache";
 import { liveHoleGraceMs, liveListingRange, selectLiveWindow } from "../live-window";
 import { renderLivePlaylist } from "../m3u8";
 import { urlPolicy } from "../segment-urls";
+import { liveWindowOf } from "../settings-cache";
 import { M3U8_TYPE } from "./vod";
 
 /**
- * `GET /v1/channels/:ch/live.m3u8`: the newest LIVE_WINDOW segments (see
+ * `GET /v1/channels/:ch/live.m3u8`: the newest LIVE_WINDOW segments (the
+ * channel's `liveWindow` setting when it has one, read through a 5 s cache; see
  * `selectLiveWindow` for why every segment keeps its media and discontinuity
  * sequence numbers across reloads). Lists only the recent keys: about three
  * windows of target durations back from now, never the channel's history.
@@ -22,7 +24,7 @@ export function liveHandler(deps: ApiDeps): Handler<ApiEnv> {
     authorizeScope(deps.config, access, { channel, resource: "live" });
     const now = deps.now();
     const td = deps.config.targetDuration * 1000;
-    const windowSize = deps.config.liveWindow;
+    const windowSize = await liveWindowOf(deps, channel, c.req.raw.signal);
     const holeGraceMs = liveHoleGraceMs(deps.config.targetDuration);
     const range = liveListingRange(now, deps.config.targetDuration, windowSize);
     const segments = await listRange(deps, channel, range, c.req.raw.signal);

@@ -1,0 +1,58 @@
+import { formatTime } from "@kiroku/shared";
+import type { Handler } from "hono";
+import { deleteKeys } from "../channel-store";
+import { type ApiDeps, type ApiEnv, channelParam, listRange } from "../context";
+import { planDeletion } from "../deletion-plan";
+import { parseRangeQuery } from "../time-range";
+
+/**
+ * `DELETE /v1/channels/:ch/recordings?start&end|duration`: deletes exactly
+ * the segments entirely inside the range; a segment straddling a bound is
+ * kept and reported in `kept`. One planned listing (the range is bounded by
+ * MAX_RANGE_HOURS, like every range request), then DeleteObjects in batches
+ * of 1,000. `deleted` counts only what S3 confirmed; refusals are listed in
+ * `failed`. Stored playlists are not touched (one that names a deleted
+ * segment will fail at that segment). Segments still spooled on a recorder
+ * when this runs arrive later and are not deleted.
+ */
+export function deleteRecordingsHandler(deps: ApiDeps): Handler<ApiEnv> {
+  return async (c) => {
+    const channel = channelParam(c);
+    const range = parseRangeQuery((n) => c.req.query(n), deps.config.maxRangeHours);
+    const segments = await listRange(deps, channel, range, c.req.raw.signal);
+    const plan = planDeletion(segments, range);
+    const outcome = await deleteKeys(
+      deps,
+      plan.inside.map((s) => s.key),
+      c.req.raw.signal,
+    );
+    const bytes = plan.inside.reduce((sum, s) => sum + (s.size ?? 0), 0);
+    deps.logger.info(
+      {
+        channel,
+        start: formatTime(range.startMs),
+        end: formatTime(range.endMs),
+        deleted: outcome.deleted,
+        kept: plan.straddling.length,
+        failed: outcome.failed.length,
+      },
+      "recordings deleted",
+    );
+    c.header("Cache-Control", "no-store");
+    return c.json({
+      channel,
+      start: formatTime(range.startMs),
+      end: formatTime(range.endMs),
+      deleted: outcome.deleted,
+      ...(outcome.failed.length === 0 ? { bytes } : {}),
+      kept: plan.straddling.map((s) => ({
+        key: s.key,
+        start: formatTime(s.startMs),
+        end: formatTime(s.startMs + s.durationMs),
+      })),
+      ...(outcome.failed.length > 0
+        ? { failed: outcome.failed.slice(0, 100), failedCount: outcome.failed.length }
+        : {}),
+    });
+  };
+}
