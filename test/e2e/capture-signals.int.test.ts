@@ -1,0 +1,122 @@
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { decodes, probePackets, span, waitFor } from "@kiroku/test/ffmpeg-tools";
+import { afterAll, describe, expect, it } from "vitest";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const cli = ["--import", "tsx", "recorder/src/cli.ts"];
+
+describe("recorder process signals and configuration", () => {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    for (const d of dirs) await rm(d, { recursive: true, force: true });
+  });
+
+  it("finalizes the partial segment on SIGTERM, lists it complete, and exits 0 within 5 s", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "kiroku-sigterm-"));
+    dirs.push(dir);
+    const child = spawn(
+      process.execPath,
+      [...cli, "capture", "--source", "test", "--out", dir, "--segment", "2"],
+      {
+        cwd: root,
+        env: { ...process.env, LOG_LEVEL: "warn", LOG_FORMAT: "json" },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let stderr = "";
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+    const segs = async () => (await readdir(dir)).filter((n) => n.endsWith(".ts")).sort();
+    await waitFor(async () => (await segs()).length >= 2, 30_000, "two segments");
+    // Mid-segment: about 1 s into the third segment.
+    await new Promise((r) => setTimeout(r, 1_000));
+    const before = await segs();
+    const sentAt = Date.now();
+    child.kill("SIGTERM");
+    const code = await exited;
+    const exitMs = Date.now() - sentAt;
+    expect(code, stderr).toBe(0);
+    expect(exitMs).toBeLessThan(5_000);
+
+    const after = await segs();
+    expect(after.length).toBe(before.length + 1);
+    const last = after.at(-1)!;
+    const durationMs = Number(/_(\d+)ms_/.exec(last)![1]);
+    expect(durationMs).toBeGreaterThan(200);
+    expect(durationMs).toBeLessThan(2_000);
+    const file = path.join(dir, last);
+    expect((await decodes(file)).errors).toBe("");
+    const video = span(await probePackets(file, "v"));
+    expect(Math.abs(video.duration * 1000 - durationMs)).toBeLessThanOrEqual(41);
+    await expect(readdir(path.join(dir, ".kiroku/cam1/partial"))).rejects.toThrow();
+    console.log(`SIGTERM → exit 0 in ${exitMs} ms; last segment ${last}`);
+  }, 60_000);
+
+  it.each([
+    [
+      "missing device",
+      ["--source", "/dev/video99"],
+      /SOURCE: device \/dev\/video99 does not exist/,
+    ],
+    ["unknown source type", ["--source", "ftp://cam/stream"], /SOURCE must be test, a V4L2 device/],
+    [
+      "malformed RTSP URL",
+      ["--source", "rtsp://admin:hunter2@/"],
+      /SOURCE is not a valid RTSP URL/,
+    ],
+    [
+      "malformed RTMP URL",
+      ["--source", "rtmp://0.0.0.0:1935/nokey"],
+      /SOURCE must be rtmp:\/\/ADDRESS:PORT\/APP\/KEY/,
+    ],
+    [
+      "impossible size",
+      ["--source", "test", "--video-size", "100000x3"],
+      /VIDEO_SIZE must be WIDTHxHEIGHT/,
+    ],
+  ])("refuses a bad config (%s) at once, naming the field", (_name, args, message) => {
+    const started = Date.now();
+    const res = spawnSync(
+      process.execPath,
+      [...cli, "capture", ...args, "--out", os.tmpdir(), "--duration", "5"],
+      {
+        cwd: root,
+        encoding: "utf8",
+        env: { ...process.env, LOG_LEVEL: "warn" },
+        timeout: 20_000,
+      },
+    );
+    expect(res.status).toBe(2);
+    expect(res.stderr).toMatch(/Invalid recorder configuration/);
+    expect(res.stderr).toMatch(message);
+    expect(res.stderr).not.toContain("hunter2");
+    // Fails before any ffmpeg: well under the time a capture would take.
+    expect(Date.now() - started).toBeLessThan(5_000 + 10_000);
+  });
+
+  it("refuses a config file with several problems, listing all of them", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "kiroku-badcfg-"));
+    dirs.push(dir);
+    const file = path.join(dir, "recorder.yaml");
+    const { writeFile } = await import("node:fs/promises");
+    await writeFile(
+      file,
+      "channels:\n  - {name: a, source: /dev/video42}\n  - {name: b, source: test, videoSize: 7x7}\n",
+    );
+    const res = spawnSync(process.execPath, [...cli, "run", "--config", file], {
+      cwd: root,
+      encoding: "utf8",
+      env: { ...process.env, LOG_LEVEL: "warn", S3_BUCKETNAME: "kiroku-test" },
+      timeout: 20_000,
+    });
+    expect(res.status).not.toBe(0);
+    expect(res.stderr).toMatch(/channels\[0\]\.source: device \/dev\/video42 does not exist/);
+    expect(res.stderr).toMatch(/channels\[1\]\.videoSize must be WIDTHxHEIGHT/);
+  });
+});
