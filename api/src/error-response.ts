@@ -1,4 +1,9 @@
-import { KirokuError, type Logger, StorageUnavailableError } from "@kiroku/shared";
+import {
+  KirokuError,
+  type Logger,
+  StorageUnavailableError,
+  ValidationError,
+} from "@kiroku/shared";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -19,8 +24,10 @@ export function errorResponse(err: unknown, c: Context, logger: Logger): Respons
     }
     if (err.status === 401) c.header("WWW-Authenticate", 'Bearer realm="kiroku"');
     c.header("Cache-Control", "no-store");
+    // A 400 also names the field in a machine-readable way (clients highlight it).
+    const field = err instanceof ValidationError ? { field: err.field } : {};
     return c.json(
-      { error: { code: err.code, message: err.message } },
+      { error: { code: err.code, message: err.message, ...field } },
       err.status as ContentfulStatusCode,
     );
   }
