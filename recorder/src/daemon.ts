@@ -148,6 +148,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     queue: (channel) => uploader.queueStats(channel),
     diskFreeBytes: () => guard.usage.freeBytes,
     uploadHealth: () => uploader.health,
+    spoolDir: rc.spoolDir,
   });
   const history = new RunHistory({ writer, movieKey, hostname, recorderVersion: RECORDER_VERSION });
 
@@ -235,7 +236,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   guard.stop();
   clearInterval(diskSampler);
   status.stop();
-  await writer.close(2_000);
+  await Promise.all([writer.close(2_000), status.flushLocal()]);
   await server?.close();
   const remaining = uploader.totalStats();
   log.info(

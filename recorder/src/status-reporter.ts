@@ -1,3 +1,5 @@
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
 import {
   CHANNEL_STATUS_SCHEMA,
   type ChannelError,
@@ -8,6 +10,8 @@ import {
   statusKey,
 } from "@kiroku/shared";
 import type { MetaWriter } from "./meta-writer";
+import { channelSpool } from "./spool-layout";
+import { writeAtomic } from "./spool-state";
 import type { HealthEvent, QueueStats } from "./uploader";
 
 /** The capture side's view of a channel (ChannelRecorder's states, plus disabled). */
@@ -32,6 +36,11 @@ export interface StatusReporterOptions {
   queue: (channel: string) => QueueStats;
   diskFreeBytes: () => number | null;
   uploadHealth: () => HealthEvent;
+  /**
+   * Also keep the latest heartbeat at `{spoolDir}/{channel}/status.json`, so
+   * an operator on the box sees it when the bucket cannot be reached.
+   */
+  spoolDir?: string;
 }
 
 interface ChannelEntry {
@@ -52,6 +61,7 @@ export class StatusReporter {
   private readonly channels = new Map<string, ChannelEntry>();
   private readonly clock: () => number;
   private timer: NodeJS.Timeout | undefined;
+  private readonly localWrites = new Map<string, Promise<void>>();
 
   constructor(private readonly opts: StatusReporterOptions) {
     this.clock = opts.clock ?? Date.now;
@@ -160,7 +170,9 @@ export class StatusReporter {
   /** Queues every channel's heartbeat for writing now. */
   report(): void {
     for (const channel of this.channels.keys()) {
-      this.opts.writer.put(statusKey(this.opts.movieKey, channel), this.snapshot(channel));
+      const snapshot = this.snapshot(channel);
+      this.opts.writer.put(statusKey(this.opts.movieKey, channel), snapshot);
+      this.writeLocal(channel, snapshot);
     }
   }
 
@@ -177,6 +189,24 @@ export class StatusReporter {
     this.timer = undefined;
     for (const e of this.channels.values()) this.setCaptureState(e.channel, "stopped");
     this.report();
+  }
+
+  /** Resolves when the local copies queued so far are on disk. */
+  async flushLocal(): Promise<void> {
+    await Promise.all(this.localWrites.values());
+  }
+
+  private writeLocal(channel: string, snapshot: ChannelStatus): void {
+    if (!this.opts.spoolDir) return;
+    const file = path.join(channelSpool(this.opts.spoolDir, channel).root, "status.json");
+    const previous = this.localWrites.get(channel) ?? Promise.resolve();
+    const next = previous
+      .then(async () => {
+        await mkdir(path.dirname(file), { recursive: true });
+        await writeAtomic(file, `${JSON.stringify(snapshot, null, 2)}\n`);
+      })
+      .catch(() => {});
+    this.localWrites.set(channel, next);
   }
 
   private entry(channel: string): ChannelEntry {
