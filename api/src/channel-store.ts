@@ -34,8 +34,8 @@ import { toStorageError } from "./storage-error";
 
 /** GETs in flight at once per request (settings, status, run records). */
 export const META_READ_CONCURRENCY = 8;
-/** Channel listing pages read per request: 10 × 1,000 channels is far above any deployment. */
-export const CHANNEL_LIST_MAX_PAGES = 10;
+/** Channels a listing finds at most (one small request each); beyond it the answer says `truncated`. */
+export const CHANNEL_LIST_MAX = 1000;
 /** Keys DeleteObjects accepts per call (the S3 limit). */
 export const DELETE_BATCH = 1000;
 
@@ -106,9 +106,9 @@ export async function listRuns(
 
 /**
  * Every channel name in the bucket: those with metadata (`{movieKey}/_meta/{ch}/`)
- * and those with only recordings (`{movieKey}/{ch}/`), from two delimiter
- * listings (one key per channel, never the segments). Sorted; `truncated` when
- * a listing hit CHANNEL_LIST_MAX_PAGES.
+ * and those with only recordings (`{movieKey}/{ch}/`), from two skip-scans
+ * (one one-key request per channel, never the segments); `truncated` when a
+ * scan hit CHANNEL_LIST_MAX.
  */
 export async function listChannelNames(
   deps: ApiDeps,
@@ -239,31 +239,44 @@ export function metaFolder(deps: ApiDeps, channel: string): string {
   return channelMetaPrefix(deps.config.movieKey, channel);
 }
 
+/**
+ * The child "folders" of a prefix by skip-scan: ListObjectsV2 with MaxKeys 1,
+ * then StartAfter just past everything in the folder found (`movie/cam1` +
+ * "0", which sorts after every `movie/cam1/…` key and before `movie/cam10/`).
+ * One small request per folder, whatever the folder holds, and correct on
+ * every S3-compatible store: the embedded server's Delimiter listing drops
+ * common prefixes whose objects sit more than one level down (every segment
+ * folder), so Delimiter cannot be trusted there.
+ */
 async function listFolders(
   deps: ApiDeps,
   prefix: string,
   signal?: AbortSignal,
 ): Promise<{ names: Set<string>; truncated: boolean }> {
   const names = new Set<string>();
-  let token: string | undefined;
+  let startAfter: string | undefined;
   try {
-    for (let pages = 0; pages < CHANNEL_LIST_MAX_PAGES; pages++) {
+    for (let requests = 0; requests <= CHANNEL_LIST_MAX; requests++) {
       const page = await deps.s3.send(
         new ListObjectsV2Command({
           Bucket: deps.config.s3.bucket,
           Prefix: prefix,
-          Delimiter: "/",
-          MaxKeys: 1000,
-          ...(token ? { ContinuationToken: token } : {}),
+          MaxKeys: 1,
+          ...(startAfter ? { StartAfter: startAfter } : {}),
         }),
         { abortSignal: signal },
       );
-      for (const p of page.CommonPrefixes ?? []) {
-        const name = p.Prefix?.slice(prefix.length, -1);
-        if (name) names.add(name);
+      const key = page.Contents?.[0]?.Key;
+      if (!key?.startsWith(prefix)) return { names, truncated: false };
+      const rest = key.slice(prefix.length);
+      const slash = rest.indexOf("/");
+      if (slash === -1) {
+        startAfter = key; // an object directly under the prefix: not a folder
+        continue;
       }
-      if (!page.IsTruncated || !page.NextContinuationToken) return { names, truncated: false };
-      token = page.NextContinuationToken;
+      const name = rest.slice(0, slash);
+      names.add(name);
+      startAfter = `${prefix}${name}0`; // "0" is the character after "/"
     }
     return { names, truncated: true };
   } catch (err) {
