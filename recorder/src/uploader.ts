@@ -202,7 +202,11 @@ export class Uploader extends EventEmitter<UploaderEvents> {
 
   /** Hands over a complete segment whose file is in its channel's `queue/`. Re-adding a known file is a no-op. */
   enqueue(seg: CompletedSegment): void {
-    if (this.pending.has(seg.path)) return;
+    if (this.add(seg)) this.pump();
+  }
+
+  private add(seg: CompletedSegment): boolean {
+    if (this.pending.has(seg.path)) return false;
     const item: Item = {
       seg,
       key: this.keyOf(seg),
@@ -213,7 +217,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     };
     this.pending.set(seg.path, item);
     this.count(seg, +1);
-    this.pump();
+    return true;
   }
 
   /**
@@ -233,17 +237,15 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     let n = 0;
     for (const channel of await spooledChannels(this.opts.spoolDir)) {
       const { segments } = await scanQueue(this.opts.spoolDir, channel, this.log);
-      for (const seg of segments) {
-        if (this.pending.has(seg.path)) continue;
-        this.enqueue(seg);
-        n++;
-      }
+      // Added all at once, then one pump: the live slot starts with the newest.
+      for (const seg of segments) if (this.add(seg)) n++;
       if (segments.length > 0)
         this.log.info(
           { channel, segments: segments.length },
           "resuming uploads left in the spool queue",
         );
     }
+    this.pump();
     return n;
   }
 

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseSegmentKey, type StoredSegment } from "@kiroku/shared";
+import { type ChannelStatus, parseSegmentKey, type StoredSegment } from "@kiroku/shared";
 import { listAll, type TestS3 } from "@kiroku/test/s3";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -119,7 +119,7 @@ export async function names(dir: string): Promise<string[]> {
 }
 
 /** The local heartbeat copy the daemon keeps in the spool. */
-export async function localStatus(spoolDir: string, channel: string): Promise<Record<string, any>> {
+export async function localStatus(spoolDir: string, channel: string): Promise<ChannelStatus> {
   return JSON.parse(await readFile(path.join(spoolDir, channel, "status.json"), "utf8"));
 }
 
