@@ -4,8 +4,8 @@ import { type SegmentRef, segmentKey, parseSegmentKey, validateChannelName } fro
 /**
  * Layout of the spool folder (the durable queue), one folder per channel:
  *
- *   {SPOOL_DIR}/{channel}/state.json              persisted run and seq counters
- *   {SPOOL_DIR}/{channel}/incoming/r{run}/        ffmpeg writes here (segment files + csv list)
+ *   {SPOOL_DIR}/{channel}/state.json              persisted run, seq and attempt counters
+ *   {SPOOL_DIR}/{channel}/incoming/a{attempt}/    one ffmpeg attempt writes here (segment files + csv list)
  *   {SPOOL_DIR}/{channel}/queue/{name}.ts         complete, not yet confirmed in S3
  *   {SPOOL_DIR}/{channel}/uploaded/{name}.ts      confirmed in S3, kept for a while (optional)
  *   {SPOOL_DIR}/{channel}/partial/                files ffmpeg never listed as closed (kept for inspection, never uploaded)
@@ -33,11 +33,6 @@ export function channelSpool(spoolDir: string, channel: string): ChannelSpool {
     uploaded: path.join(root, "uploaded"),
     partial: path.join(root, "partial"),
   };
-}
-
-/** The run folder ffmpeg writes a run's files into. */
-export function runFolder(spool: ChannelSpool, run: number): string {
-  return path.join(spool.incoming, `r${run}`);
 }
 
 /** File name of a segment in the queue. */
