@@ -32,7 +32,7 @@ if [ "$job" = test ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium fonts-liberation)
   command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
   command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
-  command -v zip >/dev/null 2>&1 || need+=(zip)
+  command -v unzip >/dev/null 2>&1 || need+=(unzip)
   if ! /usr/bin/python3 -c 'import gi; gi.require_version("GstRtspServer", "1.0"); from gi.repository import GstRtspServer' >/dev/null 2>&1 \
      || ! command -v gst-inspect-1.0 >/dev/null 2>&1 || ! gst-inspect-1.0 x264enc >/dev/null 2>&1; then
     need+=(python3 python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly)
