@@ -1,9 +1,11 @@
 import { ConfigError, createLogger } from "@kiroku/shared";
 import { appFromEnv } from "./bootstrap";
 import { startNodeServer } from "./node";
+import { runOperatorCli } from "./operator-cli";
 
 /**
- * `pnpm api`: the API on Node, configured from the environment. Exits 2 with
+ * `pnpm api`: the API on Node, configured from the environment (`pnpm api
+ * channels …` is the operator client instead: see operator-cli.ts). Exits 2 with
  * every configuration problem listed; on SIGINT/SIGTERM stops accepting,
  * finishes requests in flight (up to 10 s), then exits 0.
  */
@@ -37,7 +39,13 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => stop("SIGTERM"));
 }
 
-main().catch((err) => {
+// `pnpm api channels …` is the operator client (HTTP to a running API); anything else serves.
+const [subcommand, ...rest] = process.argv.slice(2);
+const started =
+  subcommand === "channels"
+    ? runOperatorCli(rest, process.env).then((code) => process.exit(code))
+    : main();
+started.catch((err) => {
   process.stderr.write(
     `kiroku api failed to start: ${err instanceof Error ? err.stack : String(err)}\n`,
   );
