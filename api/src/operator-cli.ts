@@ -269,7 +269,8 @@ export async function runOperatorCli(
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+      const c = (err as { cause?: { code?: string; message?: string } }).cause;
+      const cause = c?.code ?? c?.message ?? (err as Error).message;
       throw new CliFailure(
         `cannot reach the API at ${base} (${cause}): start it with \`pnpm api\`, or set KIROKU_API_URL`,
       );
