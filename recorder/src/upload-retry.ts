@@ -97,11 +97,12 @@ export function classifyUploadError(err: unknown): UploadFailure {
   if (code === "ENOENT") return { ...base, kind: "gone", message: "the spool file is gone" };
   const hint = PERMANENT[code] ?? PERMANENT[e.name ?? ""];
   if (hint) return { ...base, kind: "permanent", message: `${code}: ${hint} (${raw})` };
-  if (status === 403)
-    return { ...base, kind: "permanent", message: `${code} (HTTP 403): ${PERMANENT.AccessDenied}` };
+  // Before the 403 rule: RequestTimeTooSkewed is a 403 that fixes itself once the clock syncs.
   if (NETWORK.has(code) || NETWORK.has(e.name ?? "")) {
     return { ...base, kind: "store", message: `${code}: ${raw}` };
   }
+  if (status === 403)
+    return { ...base, kind: "permanent", message: `${code} (HTTP 403): ${PERMANENT.AccessDenied}` };
   if (status === undefined || status >= 500 || status === 429 || status === 408 || e.$retryable) {
     return { ...base, kind: "store", message: `${code}: ${raw}` };
   }
