@@ -60,18 +60,6 @@ beforeAll(async () => {
   });
   segments = [...rec.run1, ...rec.run2];
   endMs = rec.endMs;
-  // A few segments ending about now, so the live session has something to serve.
-  const files = await makeSegmentFiles({ count: 3, segmentSeconds: 2 });
-  await uploadRun({
-    s3,
-    bucket: BUCKET,
-    movieKey: "movie",
-    channel: "cam2",
-    run: 1,
-    firstSeq: 0,
-    startMs: Date.now() - 4_000,
-    files,
-  });
   api = await startApiProcess(env());
 });
 
@@ -157,6 +145,20 @@ describe("a range session", () => {
 
 describe("a live session", () => {
   it("opens live.m3u8 without headers; tampered → 403", async () => {
+    // Segments ending a few seconds from now, so the channel is live for the next ~12 s whatever the load.
+    const s3 = createS3Client(parseApiConfig(env()).s3, { maxAttempts: 1 });
+    const files = await makeSegmentFiles({ count: 3, segmentSeconds: 2 });
+    const startMs = Date.now() - 1_000;
+    await uploadRun({
+      s3,
+      bucket: BUCKET,
+      movieKey: "movie",
+      channel: "cam2",
+      run: 1,
+      firstSeq: 0,
+      startMs,
+      files,
+    });
     const session = await createSession({ mode: "live", expiresIn: 300 }, "cam2");
     expect(session.url).toMatch(/\/v1\/channels\/cam2\/live\.m3u8\?exp=\d+&sig=[\w-]{43}$/);
     const res = await fetch(session.url!);
