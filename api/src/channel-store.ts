@@ -18,6 +18,7 @@ import {
   type RunRecord,
   readChannelSettings,
   runsPrefix,
+  StorageUnavailableError,
   statusKey,
 } from "@kiroku/shared";
 import type { ApiDeps } from "./context";
@@ -171,13 +172,7 @@ export async function deleteKeys(
     const batch = keys.slice(i, i + DELETE_BATCH);
     let out: DeleteObjectsCommandOutput;
     try {
-      out = await deps.s3.send(
-        new DeleteObjectsCommand({
-          Bucket: deps.config.s3.bucket,
-          Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
-        }),
-        { abortSignal: signal },
-      );
+      out = await deleteBatch(deps, batch, signal);
     } catch (err) {
       const e = toStorageError(err, `deleting ${batch.length} objects`);
       // Report what was done before the failure rather than hiding it behind a 5xx.
@@ -198,6 +193,42 @@ export async function deleteKeys(
     outcome.deleted += batch.length - errors.length;
   }
   return outcome;
+}
+
+/** Delays before retrying a DeleteObjects call the store answered with a 5xx/throttle. */
+export const DELETE_RETRY_DELAYS_MS = [100, 400, 1_600];
+
+/**
+ * One DeleteObjects call, retried on 5xx, throttling and network errors:
+ * deleting is idempotent (an absent key counts as deleted), S3 answers bulk
+ * deletes with SlowDown under load, and the embedded server fails a batch
+ * now and then (it removes emptied folders concurrently) after deleting part of it.
+ */
+async function deleteBatch(
+  deps: ApiDeps,
+  batch: readonly string[],
+  signal?: AbortSignal,
+): Promise<DeleteObjectsCommandOutput> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await deps.s3.send(
+        new DeleteObjectsCommand({
+          Bucket: deps.config.s3.bucket,
+          Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+        }),
+        { abortSignal: signal },
+      );
+    } catch (err) {
+      const retryable = toStorageError(err, "deleting") instanceof StorageUnavailableError;
+      const delay = DELETE_RETRY_DELAYS_MS[attempt];
+      if (!retryable || delay === undefined || signal?.aborted) throw err;
+      deps.logger.warn(
+        { err, attempt: attempt + 1, keys: batch.length },
+        "DeleteObjects failed; retrying",
+      );
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
 }
 
 /**
