@@ -1,9 +1,4 @@
-import {
-  KirokuError,
-  type Logger,
-  StorageUnavailableError,
-  ValidationError,
-} from "@kiroku/shared";
+import { KirokuError, type Logger, StorageUnavailableError, ValidationError } from "@kiroku/shared";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
