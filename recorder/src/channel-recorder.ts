@@ -221,12 +221,13 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
   /**
    * Stops gracefully: ffmpeg finalizes its current segment (SIGINT, then
    * SIGTERM and SIGKILL on timers), the last segment is handed over as
-   * complete, and the promise settles once ffmpeg is gone.
+   * complete, and the promise settles once ffmpeg is gone. `reason` ends the
+   * run's record ("stopped", "disabled").
    */
-  async stop(): Promise<void> {
+  async stop(reason = "stopped"): Promise<void> {
     this.stopping = true;
     this.abort.abort();
-    if (this.current) this.kill(this.current, "stopped");
+    if (this.current) this.kill(this.current, reason);
     await this.loop;
     if (this.status.state !== "stopped") this.setState("stopped");
   }

@@ -15,7 +15,8 @@ import { DiskGuard } from "./disk-guard";
 import { RunHistory } from "./history";
 import { MetaWriter } from "./meta-writer";
 import { type MetricsServer, RecorderMetrics, startMetricsServer } from "./metrics";
-import { type RecorderConfig, readRecorderConfig } from "./recorder-config";
+import { type ChannelConfig, type RecorderConfig, readRecorderConfig } from "./recorder-config";
+import { bucketSettingsReader, SettingsWatcher } from "./settings-watcher";
 import { StatusReporter } from "./status-reporter";
 import {
   healthStallMs,
@@ -61,6 +62,8 @@ export interface DaemonConfig {
   upload: UploadConfig;
   /** UPLOAD_STOP_GRACE_SECONDS: how long uploads may finish at shutdown. */
   stopGraceMs: number;
+  /** SETTINGS_INTERVAL: how often the channel settings (enabled/disabled) are read from the bucket. */
+  settingsIntervalMs: number;
 }
 
 /** Reads capture and upload settings together and throws one ConfigError listing every problem. */
@@ -69,19 +72,26 @@ export function parseDaemonConfig(env: Env, configFile?: string): DaemonConfig {
   const recorder = readRecorderConfig(reader, configFile ? { configFile } : {});
   const upload = readUploadConfig(reader);
   const stopGraceMs = reader.int("UPLOAD_STOP_GRACE_SECONDS", 5, 0, 600) * 1000;
+  // 3 s: a disable or enable from the API reaches the camera within 10 s, for one small GET per channel.
+  const settingsIntervalMs = reader.int("SETTINGS_INTERVAL", 3, 1, 300) * 1000;
   if (reader.problems.length > 0) {
     throw new ConfigError(
       [...new Set(reader.problems)],
       configFile ? `recorder configuration (${configFile})` : "recorder configuration",
     );
   }
-  return { recorder, upload, stopGraceMs };
+  return { recorder, upload, stopGraceMs, settingsIntervalMs };
 }
 
 /** Runs every configured channel until `signal` aborts, then stops in order (see above). */
 export async function runDaemon(opts: DaemonOptions): Promise<void> {
   const log = opts.log ?? createLogger("recorder", opts.env);
-  const { recorder: rc, upload: uc, stopGraceMs } = parseDaemonConfig(opts.env, opts.configFile);
+  const {
+    recorder: rc,
+    upload: uc,
+    stopGraceMs,
+    settingsIntervalMs,
+  } = parseDaemonConfig(opts.env, opts.configFile);
   const { s3: settings, movieKey } = uc.shared;
   const targetMs = rc.targetDuration * 1000;
   const hostname = os.hostname();
@@ -182,10 +192,12 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   guard.start(1_000);
   const diskSampler = setInterval(sampleDisk, 1_000);
 
-  const recorders = rc.channels.map((channel) => {
+  // One slot per channel: a ChannelRecorder while the channel is enabled, none
+  // while its settings say disabled. A ChannelRecorder lives for one
+  // enabled period; re-enabling starts a fresh one.
+  const slots = new Map<string, { recorder?: ChannelRecorder; change: Promise<void> }>();
+  const startRecorder = (channel: ChannelConfig): ChannelRecorder => {
     const name = channel.name;
-    metrics.addChannel(name);
-    status.addChannel(name, channel.sourceLabel);
     const r = new ChannelRecorder({
       channel,
       spoolDir: rc.spoolDir,
@@ -201,6 +213,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
       },
     });
     r.on("state", (s) => {
+      // A recorder stopped because its channel was disabled reports "disabled", not "stopped".
+      if (s.state === "stopped" && channelSettings.status(name) === "disabled") return;
       status.setCaptureState(name, s.state, s.sinceMs, s.lastError);
     });
     r.on("runStarted", (e) => {
@@ -213,10 +227,49 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     });
     r.on("runEnded", (e) => history.runEnded(e));
     r.on("restart", () => metrics.ffmpegRestarts.inc({ channel: name }));
+    r.start();
     return r;
+  };
+  const channelSettings = new SettingsWatcher({
+    channels: rc.channels.map((c) => c.name),
+    read: bucketSettingsReader(s3, settings.bucket, movieKey),
+    intervalMs: settingsIntervalMs,
+    log,
+  });
+  channelSettings.on("problem", (e) => status.setSettingsProblem(e.channel, e.message));
+  for (const channel of rc.channels) {
+    metrics.addChannel(channel.name);
+    status.addChannel(channel.name, channel.sourceLabel);
+    slots.set(channel.name, { change: Promise.resolve() });
+  }
+  // Read the settings once before starting, so a disabled channel never
+  // starts; but an unreachable store must not hold the cameras back (fail open).
+  await Promise.race([channelSettings.start(), new Promise((r) => setTimeout(r, 2_000).unref())]);
+  const apply = (channel: ChannelConfig) => {
+    const slot = slots.get(channel.name)!;
+    // Changes of one channel apply in order; a stop finishes before a start.
+    slot.change = slot.change.then(async () => {
+      if (opts.signal.aborted) return;
+      const wanted = channelSettings.status(channel.name);
+      if (wanted === "disabled" && slot.recorder) {
+        const r = slot.recorder;
+        slot.recorder = undefined;
+        await r.stop("disabled").catch(() => {});
+        status.setCaptureState(channel.name, "disabled");
+        status.report();
+      } else if (wanted === "disabled" && !slot.recorder) {
+        status.setCaptureState(channel.name, "disabled");
+      } else if (wanted === "enabled" && !slot.recorder) {
+        slot.recorder = startRecorder(channel);
+      }
+    });
+  };
+  channelSettings.on("change", (e) => {
+    const channel = rc.channels.find((c) => c.name === e.channel);
+    if (channel) apply(channel);
   });
   status.start();
-  for (const r of recorders) r.start();
+  for (const channel of rc.channels) apply(channel);
   opts.onReady?.(server ? { metricsUrl: server.url } : {});
 
   await new Promise<void>((resolve) => {
@@ -225,7 +278,13 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   });
 
   log.info("recorder stopping: finishing the segments in progress");
-  await Promise.all(recorders.map((r) => r.stop().catch(() => {})));
+  await channelSettings.stop();
+  await Promise.all(
+    [...slots.values()].map(async (slot) => {
+      await slot.change;
+      await slot.recorder?.stop().catch(() => {});
+    }),
+  );
   const now = Date.now();
   for (const run of history.open())
     history.runEnded({ channel: run.channel, run: run.run, endMs: now, reason: "shutdown" });

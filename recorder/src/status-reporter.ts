@@ -55,6 +55,8 @@ interface ChannelEntry {
   lastUploaded?: { key: string; atMs: number };
   dropped: number;
   captureError?: ChannelError;
+  /** Why the channel settings cannot be read, while they cannot (the recorder fails open). */
+  settingsProblem?: string;
 }
 
 export class StatusReporter {
@@ -114,6 +116,11 @@ export class StatusReporter {
     };
   }
 
+  /** The channel settings cannot be read (message) or can again (undefined): shown until fixed. */
+  setSettingsProblem(channel: string, message: string | undefined): void {
+    this.entry(channel).settingsProblem = message;
+  }
+
   segmentUploaded(channel: string, key: string): void {
     this.entry(channel).lastUploaded = { key, atMs: this.clock() };
   }
@@ -160,6 +167,7 @@ export class StatusReporter {
       diskFreeBytes: this.opts.diskFreeBytes(),
       dropped: e.dropped,
       lastError,
+      ...(e.settingsProblem ? { settingsProblem: e.settingsProblem } : {}),
       recorderVersion: this.opts.recorderVersion,
       updatedAt: formatTime(now),
       intervalSeconds: Math.round(this.opts.intervalMs / 1000),

@@ -82,6 +82,8 @@ export const channelStatusSchema = z.looseObject({
   /** Segments dropped unuploaded to keep the disk from filling, since the recorder started. */
   dropped: z.number(),
   lastError: channelErrorSchema.nullable(),
+  /** Set while the recorder cannot read the channel settings (it keeps recording: fail open). */
+  settingsProblem: z.string().optional(),
   recorderVersion: z.string(),
   /** When this object was written (ISO 8601 UTC): older than a few intervals means the recorder is gone. */
   updatedAt: z.string(),
