@@ -25,6 +25,7 @@ import {
   type UploadFailure,
   type UploadRetryPolicy,
 } from "./upload-retry";
+import { nextWakeAt, planStarts, type Schedulable, type ScheduleState } from "./upload-schedule";
 
 /**
  * The durable uploader: every segment handed over (or found in a spool
@@ -40,11 +41,11 @@ import {
  *   multipart uploads a crash left open are aborted at start.
  * - Idempotent: the key and bytes come from the queue file alone, so a retry
  *   or a re-upload after a crash rewrites the same key with the same bytes.
- * - Scheduling ("live stays fresh"): slot 1 always takes the newest segment
- *   (last in, first out), the other `concurrency - 1` slots drain the
- *   backlog oldest first. With concurrency 1 the single slot is the live
- *   slot: newest first, the backlog drains newest to oldest between new
- *   segments.
+ * - Scheduling ("live stays fresh", upload-schedule.ts): slot 1 always
+ *   takes the newest segment (last in, first out), the other
+ *   `concurrency - 1` slots drain the backlog oldest first. With concurrency
+ *   1 the single slot is the live slot: newest first, the backlog drains
+ *   newest to oldest between new segments.
  * - Failures (upload-retry.ts): while the store fails as a whole (network,
  *   5xx, throttling), all uploads pause and one probe (the newest segment)
  *   goes out per backoff step, capped at half a segment; wrong credentials
@@ -123,11 +124,13 @@ export interface QueueStats {
 /** S3's smallest part size: lib-storage refuses anything smaller. */
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
 
-interface Item {
+interface Item extends Schedulable {
   seg: CompletedSegment;
   key: string;
   /** Arrival order: the live slot takes the highest. */
   arrival: number;
+  startMs: number;
+  seq: number;
   enqueuedAtMs: number;
   attempts: number;
   notBeforeMs: number;
@@ -211,6 +214,8 @@ export class Uploader extends EventEmitter<UploaderEvents> {
       seg,
       key: this.keyOf(seg),
       arrival: ++this.arrivals,
+      startMs: seg.startMs,
+      seq: seg.seq,
       enqueuedAtMs: this.clock(),
       attempts: 0,
       notBeforeMs: 0,
@@ -367,41 +372,27 @@ export class Uploader extends EventEmitter<UploaderEvents> {
 
   private pump(): void {
     if (this.stopping) return;
-    const now = this.clock();
-    while (this.active < this.opts.concurrency) {
-      if (now < this.blockedUntilMs) break;
-      // While the store fails, one probe at a time.
-      if (this.healthState.health !== "ok" && this.active > 0) break;
-      const live = !this.liveBusy;
-      const item = this.pick(live, now);
-      if (!item) break;
-      this.start(item, live);
-    }
-    this.schedule(now);
+    const state = this.scheduleState();
+    for (const { item, live } of planStarts(state)) this.start(item, live);
+    this.schedule(this.scheduleState());
   }
 
-  private pick(live: boolean, now: number): Item | undefined {
-    let best: Item | undefined;
-    for (const item of this.pending.values()) {
-      if (item.inFlight || item.notBeforeMs > now) continue;
-      if (!best) best = item;
-      else if (live ? item.arrival > best.arrival : olderThan(item, best)) best = item;
-    }
-    return best;
+  private scheduleState(): ScheduleState<Item> {
+    return {
+      items: [...this.pending.values()],
+      now: this.clock(),
+      active: this.active,
+      concurrency: this.opts.concurrency,
+      liveBusy: this.liveBusy,
+      blockedUntilMs: this.blockedUntilMs,
+      storeOk: this.healthState.health === "ok",
+    };
   }
 
-  /** Wakes the pump when the earliest waiting segment becomes eligible. */
-  private schedule(now: number): void {
-    let at = Number.POSITIVE_INFINITY;
-    if (this.active < this.opts.concurrency) {
-      for (const item of this.pending.values()) {
-        if (!item.inFlight) at = Math.min(at, Math.max(item.notBeforeMs, this.blockedUntilMs));
-      }
-    }
-    if (at === Number.POSITIVE_INFINITY || at <= now) {
-      // Nothing to wait for, or it is already due (the pump is at capacity).
-      return;
-    }
+  /** Wakes the pump when the earliest waiting segment becomes eligible (upload-schedule.ts). */
+  private schedule(state: ScheduleState<Item>): void {
+    const at = nextWakeAt(state);
+    if (at === undefined) return;
     if (this.timer && this.timerAtMs <= at) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerAtMs = at;
@@ -411,7 +402,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
         this.timerAtMs = Number.POSITIVE_INFINITY;
         this.pump();
       },
-      Math.max(1, at - now),
+      Math.max(1, at - state.now),
     );
     this.timer.unref?.();
   }
@@ -637,12 +628,6 @@ export function segmentMetadata(
       .slice(0, 256);
   }
   return out;
-}
-
-function olderThan(a: Item, b: Item): boolean {
-  return (
-    a.seg.startMs - b.seg.startMs < 0 || (a.seg.startMs === b.seg.startMs && a.seg.seq < b.seg.seq)
-  );
 }
 
 function sleep(ms: number): Promise<void> {
