@@ -13,7 +13,7 @@ import type { Logger } from "@kiroku/shared";
  * - at most `maxPending` keys wait; past that the oldest are forgotten.
  */
 export class MetaWriter {
-  private readonly pending = new Map<string, string>();
+  private readonly pending = new Map<string, Pending>();
   private flushing: Promise<void> | undefined;
   private again = false;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -31,10 +31,17 @@ export class MetaWriter {
     },
   ) {}
 
-  /** Queues `body` (JSON-serialised) for `key`, replacing any unwritten body for it. */
-  put(key: string, body: unknown): void {
+  /**
+   * Queues `body` (JSON-serialised) for `key`, replacing any unwritten body
+   * for it. `onWritten` runs once this body, or a newer one for the same key,
+   * is in the bucket (never if it is forgotten or the writer closes first):
+   * callers that keep a local copy until the bucket has it delete it then.
+   */
+  put(key: string, body: unknown, onWritten?: () => void): void {
+    const replaced = this.pending.get(key);
     this.pending.delete(key);
-    this.pending.set(key, `${JSON.stringify(body, null, 2)}\n`);
+    const callbacks = [...(replaced?.callbacks ?? []), ...(onWritten ? [onWritten] : [])];
+    this.pending.set(key, { text: `${JSON.stringify(body, null, 2)}\n`, callbacks });
     const max = this.opts.maxPending ?? 200;
     while (this.pending.size > max) {
       const oldest = this.pending.keys().next().value as string;
@@ -83,20 +90,29 @@ export class MetaWriter {
   }
 
   private async pass(): Promise<void> {
-    for (const [key, body] of [...this.pending]) {
+    for (const [key, entry] of [...this.pending]) {
       try {
         await this.opts.s3.send(
           new PutObjectCommand({
             Bucket: this.opts.bucket,
             Key: key,
-            Body: body,
+            Body: entry.text,
             ContentType: "application/json",
             CacheControl: "no-cache",
           }),
           { abortSignal: AbortSignal.timeout(this.opts.timeoutMs ?? 5_000) },
         );
-        // Only forget it if nothing newer arrived meanwhile.
-        if (this.pending.get(key) === body) this.pending.delete(key);
+        // Only forget it if nothing newer arrived meanwhile (the newer one carries the callbacks).
+        if (this.pending.get(key) === entry) {
+          this.pending.delete(key);
+          for (const cb of entry.callbacks) {
+            try {
+              cb();
+            } catch (err) {
+              this.opts.log.error({ key, err: String(err) }, "metadata write callback failed");
+            }
+          }
+        }
         if (this.failing) {
           this.failing = false;
           this.opts.log.info("status and history writes are going through again");
@@ -123,4 +139,9 @@ export class MetaWriter {
     }, this.opts.retryMs ?? 5_000);
     this.retryTimer.unref();
   }
+}
+
+interface Pending {
+  text: string;
+  callbacks: (() => void)[];
 }
