@@ -160,7 +160,14 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     uploadHealth: () => uploader.health,
     spoolDir: rc.spoolDir,
   });
-  const history = new RunHistory({ writer, movieKey, hostname, recorderVersion: RECORDER_VERSION });
+  const history = new RunHistory({
+    writer,
+    movieKey,
+    hostname,
+    recorderVersion: RECORDER_VERSION,
+    spoolDir: rc.spoolDir,
+    log,
+  });
 
   uploader.on("uploaded", (e) => {
     metrics.segmentUploaded(e.segment.channel, e.latencyMs, e.segment.bytes);
@@ -185,6 +192,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     log.info({ url: server.url }, "metrics at /metrics, health at /healthz");
   }
 
+  await history.recoverOpenRuns(); // runs a crash left open: end reason "unknown"
   const resumed = await uploader.resume();
   for (const channel of uploader.channels()) metrics.addChannel(channel);
   if (resumed > 0) log.info({ segments: resumed }, "uploading segments left in the spool");
@@ -226,6 +234,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
       history.media(name, e.run, e.media);
     });
     r.on("runEnded", (e) => history.runEnded(e));
+    r.on("segment", (seg) => history.segment(seg));
     r.on("restart", () => metrics.ffmpegRestarts.inc({ channel: name }));
     r.start();
     return r;
@@ -295,7 +304,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   guard.stop();
   clearInterval(diskSampler);
   status.stop();
-  await Promise.all([writer.close(2_000), status.flushLocal()]);
+  await Promise.all([writer.close(2_000), status.flushLocal(), history.flush()]);
   await server?.close();
   const remaining = uploader.totalStats();
   log.info(
