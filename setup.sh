@@ -68,7 +68,7 @@ step "Building"
 pnpm run -s build
 
 case "$job" in
-  demo) step "Starting the demo"; exec pnpm run -s demo ;;
+  demo) step "Starting the demo"; exec node scripts/demo.mjs ;;
   test) step "Running the whole test suite"; exec node scripts/test-all.mjs ;;
   *) echo; echo "Set up. Next: ./setup.sh demo   or   ./setup.sh test" ;;
 esac

@@ -71,8 +71,11 @@ describe("the demo", () => {
     await page.goto(web);
     // The channel turns Live once the recorder's heartbeat and first segments are in the bucket.
     await page.locator('.channel[data-channel="cam1"] .dot.live').waitFor({ timeout: 60_000 });
-    await page.locator(".timeline .span").first().waitFor({ timeout: 30_000 });
+    // A few seconds of recording are narrower than a pixel in the day view: attached, not yet visible.
+    await page.locator(".timeline .span").first().waitFor({ state: "attached", timeout: 30_000 });
 
+    // Live plays first: the clock shows the wall-clock time of the frame on screen.
+    await page.locator("#clock", { hasText: /^\d{2}:\d{2}:\d{2}$/ }).waitFor({ timeout: 30_000 });
     // Zoom from the whole day to a few minutes around now, then click inside the newest recording.
     for (let i = 0; i < 8; i++) await page.click("#zoom-in");
     const span = page.locator(".timeline .span").last();

@@ -42,7 +42,20 @@ let viewRequest = 0;
 const say = (text: string) => {
   message.textContent = text;
 };
-const player = new Player(video, api, say);
+let live = false;
+let liveRetry: ReturnType<typeof setTimeout> | undefined;
+const player = new Player(video, api, (text, status) => {
+  // A channel that is not live yet (404 NOT_LIVE) is waited for, not given up on.
+  if (live && status === 404) {
+    say("Waiting for the camera's first segments…");
+    clearTimeout(liveRetry);
+    liveRetry = setTimeout(() => {
+      if (live) goLive();
+    }, 4_000);
+    return;
+  }
+  say(text);
+});
 
 const timeline = new Timeline($("timeline"), {
   onSeek: (ms) => seek(ms),
@@ -134,6 +147,8 @@ function seek(ms: number): void {
   }
   say(inside ? "" : `Nothing recorded at ${clockTime(ms)}: playing from ${clockTime(next)}.`);
   mode.textContent = `Playback from ${clockTime(next)}`;
+  live = false;
+  clearTimeout(liveRetry);
   liveButton.classList.remove("active");
   const url = api.url(`/v1/channels/${channel}/vod.m3u8`, {
     start: isoWithOffset(next),
@@ -146,6 +161,7 @@ function seek(ms: number): void {
 function goLive(): void {
   if (!channel) return;
   say("");
+  live = true;
   mode.textContent = "Live";
   liveButton.classList.add("active");
   player.play(api.url(`/v1/channels/${channel}/live.m3u8`));

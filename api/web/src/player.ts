@@ -14,7 +14,7 @@ export class Player {
   constructor(
     private readonly video: HTMLVideoElement,
     private readonly api: ApiClient,
-    private readonly onError: (message: string) => void,
+    private readonly onError: (message: string, status: number | undefined) => void,
   ) {}
 
   static get supported(): boolean {
@@ -50,6 +50,7 @@ export class Player {
           : status === 401 || status === 403
             ? "Not allowed: check the API token (Token button)."
             : `Playback stopped: ${data.details}`,
+        status,
       );
       this.stop();
     });

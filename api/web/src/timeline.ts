@@ -78,7 +78,10 @@ export class Timeline {
   zoom(factor: number, centerMs?: number): void {
     const width = this.view.endMs - this.view.startMs;
     const next = Math.min(MAX_VIEW_MS, Math.max(MIN_VIEW_MS, width * factor));
-    const center = centerMs ?? this.cursorInView() ?? this.view.startMs + width / 2;
+    // Around the given instant, else what is playing, else now (on today's view), else the middle.
+    const now = Date.now();
+    const nowInView = now >= this.view.startMs && now <= this.view.endMs ? now : undefined;
+    const center = centerMs ?? this.cursorInView() ?? nowInView ?? this.view.startMs + width / 2;
     const ratio = (center - this.view.startMs) / width;
     this.setView(center - next * ratio, next);
   }
@@ -157,40 +160,59 @@ export class Timeline {
     const { startMs, endMs } = this.view;
     const width = endMs - startMs;
     const pct = (ms: number) => `${(((ms - startMs) / width) * 100).toFixed(3)}%`;
-    const parts: string[] = [];
+    // Elements are styled through the CSSOM, never style="" markup: the page's
+    // Content-Security-Policy allows no inline styles.
+    const parts: HTMLElement[] = [];
+    const add = (
+      className: string,
+      fromMs: number,
+      toMs?: number,
+      text?: string,
+      title?: string,
+    ) => {
+      const el = document.createElement("div");
+      el.className = className;
+      el.style.left = pct(fromMs);
+      if (toMs !== undefined) el.style.width = `${(((toMs - fromMs) / width) * 100).toFixed(3)}%`;
+      if (text) el.textContent = text;
+      if (title) el.title = title;
+      parts.push(el);
+    };
     const step = TICK_STEPS.find((s) => width / s <= 12) ?? TICK_STEPS[TICK_STEPS.length - 1]!;
     // Ticks fall on local clock times (whole hours, minutes).
     const offset = new Date(startMs).getTimezoneOffset() * 60_000;
     for (let t = Math.ceil((startMs - offset) / step) * step + offset; t < endMs; t += step) {
       const label =
         step >= 3_600_000 && new Date(t).getHours() === 0 ? localDay(t) : clockTime(t).slice(0, 5);
-      parts.push(`<div class="tick" style="left:${pct(t)}">${label}</div>`);
+      add("tick", t, undefined, label);
     }
     for (const s of this.spans) {
       if (s.endMs <= startMs || s.startMs >= endMs) continue;
-      const a = Math.max(s.startMs, startMs);
-      const b = Math.min(s.endMs, endMs);
-      parts.push(
-        `<div class="span" style="left:${pct(a)};width:${(((b - a) / width) * 100).toFixed(3)}%" title="${clockTime(s.startMs)}–${clockTime(s.endMs)}"></div>`,
+      add(
+        "span",
+        Math.max(s.startMs, startMs),
+        Math.min(s.endMs, endMs),
+        undefined,
+        `${clockTime(s.startMs)}–${clockTime(s.endMs)}`,
       );
     }
     if (this.selection) {
       const a = Math.max(this.selection.startMs, startMs);
       const b = Math.min(this.selection.endMs, endMs);
-      if (b > a)
-        parts.push(
-          `<div class="selection" style="left:${pct(a)};width:${(((b - a) / width) * 100).toFixed(3)}%"></div>`,
-        );
+      if (b > a) add("selection", a, b);
     }
     const now = Date.now();
-    if (now > startMs && now < endMs)
-      parts.push(`<div class="now" style="left:${pct(now)}"></div>`);
+    if (now > startMs && now < endMs) add("now", now);
     const cursor = this.cursorInView();
-    if (cursor !== undefined) parts.push(`<div class="cursor" style="left:${pct(cursor)}"></div>`);
-    this.el.innerHTML = parts.join("");
+    if (cursor !== undefined) add("cursor", cursor);
+    this.el.replaceChildren(...parts);
     this.el.setAttribute(
       "aria-valuetext",
       cursor === undefined ? "not playing" : clockTime(cursor),
+    );
+    this.el.setAttribute(
+      "aria-valuenow",
+      cursor === undefined ? "0" : String(Math.round(((cursor - startMs) / width) * 100)),
     );
   }
 }
