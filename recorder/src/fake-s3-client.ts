@@ -24,6 +24,9 @@ export interface HeldRequest {
 export class FakeS3Client {
   readonly requests: HeldRequest[] = [];
   readonly answered: { command: string; input: Record<string, unknown> }[] = [];
+  /** While set, every request fails at once with this error (an outage); counted in `refused`. */
+  down: unknown;
+  refused = 0;
   private readonly waiters = new Set<() => void>();
 
   constructor(
@@ -38,6 +41,10 @@ export class FakeS3Client {
   };
 
   send(command: { input: Record<string, unknown>; constructor: { name: string } }) {
+    if (this.down !== undefined) {
+      this.refused++;
+      return Promise.reject(this.down);
+    }
     const answer = this.answers[command.constructor.name];
     if (answer) {
       this.answered.push({ command: command.constructor.name, input: command.input });
