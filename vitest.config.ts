@@ -27,6 +27,8 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: "unit",
+          // Unit tests first (fast feedback), then the integration tests.
+          sequence: { groupOrder: 0 },
           include: ["{shared,recorder,api,test}/**/*.test.ts"],
           exclude: ["**/*.int.test.ts", "**/node_modules/**", "**/dist/**"],
         },
@@ -35,6 +37,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: "integration",
+          sequence: { groupOrder: 1 },
           include: ["{shared,recorder,api,test}/**/*.int.test.ts"],
           exclude: ["**/node_modules/**", "**/dist/**"],
           testTimeout: 120_000,

@@ -81,7 +81,10 @@ if (only.length === 0 || only.includes("api")) {
   cpSync(path.join(root, "api/web/src/styles.css"), path.join(web, "assets/app.css"));
   cpSync(path.join(root, "api/web/index.html"), path.join(web, "index.html"));
   // The Lambda zip carries the page without its source map.
-  cpSync(web, path.join(root, "api/dist/lambda/web"), { recursive: true, filter: (f) => !f.endsWith(".map") });
+  cpSync(web, path.join(root, "api/dist/lambda/web"), {
+    recursive: true,
+    filter: (f) => !f.endsWith(".map"),
+  });
   console.log(
     `built api/dist/web (${(statSync(path.join(web, "assets/app.js")).size / 1024).toFixed(0)} KiB of script)`,
   );

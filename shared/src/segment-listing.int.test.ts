@@ -89,11 +89,11 @@ describe("listSegmentsInRange against the embedded S3 server", () => {
       const pages = counts.get("ListObjectsV2Command") ?? 0;
       expect(pages).toBe(result.requests);
       // One scan: ceil(n/1000) pages plus at most one. Ranges over a day are split
-    // at midnights into scans listed concurrently, each adding at most one page.
-    const scans = planRangeScans({ movieKey, channel, startMs, endMs, lookbackMs }).length;
-    const bound = Math.ceil(expected.length / 1000) + scans;
-    if (endMs - startMs <= 86_400_000) expect(scans).toBe(1);
-    expect(pages).toBeLessThanOrEqual(bound);
+      // at midnights into scans listed concurrently, each adding at most one page.
+      const scans = planRangeScans({ movieKey, channel, startMs, endMs, lookbackMs }).length;
+      const bound = Math.ceil(expected.length / 1000) + scans;
+      if (endMs - startMs <= 86_400_000) expect(scans).toBe(1);
+      expect(pages).toBeLessThanOrEqual(bound);
     },
   );
 
