@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { CreateMultipartUploadCommand, UploadPartCommand } from "@aws-sdk/client-s3";
 import { parseQueueFileName, queueFileName } from "@kiroku/recorder";
 import { segmentKey } from "@kiroku/shared";
 import { getBytes, openMultipartUploads, sha256, startTestS3, type TestS3 } from "@kiroku/test/s3";
@@ -58,6 +59,7 @@ describe("recorder daemon killed in the middle of uploads", () => {
     first.proc.kill("SIGKILL");
     const killed = await first.exited;
     expect(killed.signal).toBe("SIGKILL");
+    // Informational: whether the kill landed mid-multipart depends on timing.
     const openAfterKill = await openMultipartUploads(s3.s3, s3.bucket);
     console.log(`multipart uploads open right after SIGKILL: ${openAfterKill.length}`);
 
@@ -71,6 +73,29 @@ describe("recorder daemon killed in the middle of uploads", () => {
       `in the bucket at the kill: ${before.map((s) => s.seq).join(",")}; queue: ${completed.size}`,
     );
     expect(completed.size + before.length).toBeGreaterThanOrEqual(8);
+
+    // Make sure the restart has an orphan to clean up whatever the timing: a
+    // multipart upload of a segment key with one part in it, as a kill
+    // between UploadPart and CompleteMultipartUpload leaves.
+    const orphanRef = { channel: "yard", startMs: t0, durationMs: 30_000, run: 1, seq: 1 };
+    const orphan = await s3.s3.send(
+      new CreateMultipartUploadCommand({
+        Bucket: s3.bucket,
+        Key: segmentKey("movie", orphanRef),
+        ContentType: "video/mp2t",
+      }),
+    );
+    await s3.s3.send(
+      new UploadPartCommand({
+        Bucket: s3.bucket,
+        Key: segmentKey("movie", orphanRef),
+        UploadId: orphan.UploadId,
+        PartNumber: 1,
+        Body: randomBytes(5 * 1024 * 1024),
+      }),
+    );
+    const openBeforeRestart = await openMultipartUploads(s3.s3, s3.bucket);
+    expect(openBeforeRestart.length).toBe(openAfterKill.length + 1);
 
     const second = startDaemon(env);
     try {
@@ -94,6 +119,10 @@ describe("recorder daemon killed in the middle of uploads", () => {
     expect(new Set(after.map((s) => s.seq)).size).toBe(after.length);
     for (let seq = 1; seq <= 8; seq++)
       expect(after.some((s) => s.seq === seq && s.run === 1)).toBe(true);
+    // The restart aborted every multipart upload left open, and left none of its own.
+    expect(
+      second.logs.filter((l) => l.msg === "aborted a multipart upload left open by a previous run"),
+    ).toHaveLength(openBeforeRestart.length);
     expect(await openMultipartUploads(s3.s3, s3.bucket)).toEqual([]);
     expect(await names(queue)).toEqual([]);
   }, 180_000);
