@@ -105,7 +105,8 @@ describe("RunHistory", () => {
     // The process dies here. The next start:
     now = T0 + 3_600_000;
     const after = new RecordingWriter();
-    const closed = await history(after).recoverOpenRuns();
+    const recovering = history(after);
+    const closed = await recovering.recoverOpenRuns();
     expect(closed).toHaveLength(1);
     expect(after.puts).toHaveLength(1);
     expect(after.puts[0]!.key).toBe(runKey("movie", "cam", 7, T0));
@@ -119,8 +120,8 @@ describe("RunHistory", () => {
     // The journal stays until the bucket has the closed record.
     expect(await journals()).toEqual(["r7.json"]);
     after.confirmAll();
-    await history(after).flush();
-    await waitUntil(async () => (await journals()).length === 0);
+    await recovering.flush();
+    expect(await journals()).toEqual([]);
   });
 
   it("keeps closing the same way if the store was down and the recorder crashed again", async () => {
@@ -162,7 +163,8 @@ describe("RunHistory", () => {
     h.runStarted({ channel: "cam", run: 5, startMs: T0, source: "test" });
     h.runEnded({ channel: "cam", run: 5, endMs: T0 + 2_000, reason: "disabled" });
     w.confirmAll();
-    await waitUntil(async () => (await journals()).length === 0);
+    await h.flush();
+    expect(await journals()).toEqual([]);
     const next = new RecordingWriter();
     expect(await history(next).recoverOpenRuns()).toEqual([]);
     expect(next.puts).toEqual([]);
@@ -206,11 +208,3 @@ describe("RunHistory", () => {
     expect(await journals()).toEqual([]);
   });
 });
-
-async function waitUntil(cond: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (await cond()) return;
-    await new Promise((r) => setImmediate(r));
-  }
-  throw new Error("condition not met");
-}
