@@ -1,5 +1,5 @@
 import path from "node:path";
-import { type SegmentRef, segmentKey, parseSegmentKey, validateChannelName } from "@kiroku/shared";
+import { parseSegmentKey, type SegmentRef, segmentKey, validateChannelName } from "@kiroku/shared";
 
 /**
  * Layout of the spool folder (the durable queue), one folder per channel:

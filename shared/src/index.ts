@@ -1,6 +1,6 @@
 export * from "./channel-name";
-export * from "./channel-status";
 export * from "./channel-settings";
+export * from "./channel-status";
 export * from "./config";
 export * from "./defaults";
 export * from "./env-vars";
