@@ -67,6 +67,14 @@ async function until(cond: () => boolean, what: string): Promise<void> {
 }
 
 const seqOf = (key: string) => Number(/_s(\d+)\.ts$/.exec(key)?.[1]);
+const sentSeqs = (s3: FakeS3Client) => s3.keys().map(seqOf);
+const bySeq = (a: number, b: number) => a - b;
+/** The (single) request that carries segment `seq`. */
+function request(s3: FakeS3Client, seq: number) {
+  const found = s3.requests.filter((r) => seqOf(String(r.input.Key)) === seq);
+  if (found.length !== 1) throw new Error(`expected one request for s${seq}, got ${found.length}`);
+  return found[0]!;
+}
 
 describe("Uploader scheduling (in-memory S3)", () => {
   it("resumes a backlog with the newest segment on the live slot and the oldest beside it", async () => {
@@ -75,20 +83,26 @@ describe("Uploader scheduling (in-memory S3)", () => {
     const u = uploader(s3);
     expect(await u.resume()).toBe(6);
     await s3.waitFor(2);
-    expect(s3.keys().map(seqOf)).toEqual([6, 1]);
+    // Both slots start at once (their requests may go out in either order).
+    expect(sentSeqs(s3).sort(bySeq)).toEqual([1, 6]);
     expect(s3.requests.every((r) => r.command === "PutObjectCommand")).toBe(true);
 
-    // Drain: each finished request frees its slot; the live slot keeps taking the newest left.
-    const order: number[] = [];
-    for (let done = 0; done < 6; done++) {
-      const next = s3.requests.find((r) => !(r as { settled?: boolean }).settled)!;
-      (next as { settled?: boolean }).settled = true;
-      order.push(seqOf(String(next.input.Key)));
-      next.resolve();
-      if (done < 4) await s3.waitFor(3 + done);
+    // Each finished request frees its slot: the live slot keeps taking the newest left,
+    // the backlog slot the oldest.
+    for (const [done, next] of [
+      [6, 5],
+      [1, 2],
+      [5, 4],
+      [2, 3],
+    ] as const) {
+      request(s3, done).resolve();
+      await s3.waitFor(s3.requests.length + 1);
+      expect(sentSeqs(s3).at(-1)).toBe(next);
     }
+    request(s3, 4).resolve();
+    request(s3, 3).resolve();
     await u.idle();
-    expect(order).toEqual([6, 1, 5, 2, 4, 3]);
+    expect(s3.requests).toHaveLength(6);
     expect(await readdir(channelSpool(dir, "cam").queue)).toEqual([]);
   });
 
@@ -99,12 +113,12 @@ describe("Uploader scheduling (in-memory S3)", () => {
     await u.resume();
     await s3.waitFor(2); // s5 (live), s1 (backlog)
     u.enqueue(await queued("cam", 6));
-    s3.requests[0]!.resolve(); // s5 done: the live slot frees
+    request(s3, 5).resolve(); // the live slot frees
     await s3.waitFor(3);
-    expect(seqOf(s3.keys()[2]!)).toBe(6);
-    s3.requests[1]!.resolve(); // s1 done: the backlog slot takes the oldest left
+    expect(sentSeqs(s3).at(-1)).toBe(6);
+    request(s3, 1).resolve(); // the backlog slot takes the oldest left
     await s3.waitFor(4);
-    expect(seqOf(s3.keys()[3]!)).toBe(2);
+    expect(sentSeqs(s3).at(-1)).toBe(2);
   });
 
   it("after an outage probes with one request at a time, the newest segment first, then drains beside it", async () => {
@@ -140,7 +154,7 @@ describe("Uploader scheduling (in-memory S3)", () => {
     s3.requests[2]!.resolve(); // the store is back
     await s3.waitFor(5);
     expect(u.health.health).toBe("ok");
-    expect(s3.keys().slice(3).map(seqOf)).toEqual([4, 1]);
+    expect(sentSeqs(s3).slice(3).sort(bySeq)).toEqual([1, 4]); // live: newest left; backlog: oldest
   });
 
   it("keeps a segment the store refuses on its own waiting with its own backoff while others go on", async () => {
