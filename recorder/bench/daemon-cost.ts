@@ -1,138 +1,121 @@
-// Recorder daemon cost per channel: records one test-pattern channel for
-// BENCH_SECONDS (default 120) with the ChannelRecorder in a child Node process
-// and samples that process's CPU % (utime+stime from /proc/PID/stat) and RSS
-// (VmRSS from /proc/PID/status) once a second; ffmpeg (a grandchild) is not
-// counted. Prints medians as JSON on the last line for `pnpm bench`.
-// Target: under 2 % of one core and under 80 MB RSS. The child runs an
-// esbuild bundle, like the installed daemon (recorder/dist/cli.js), not tsx,
-// whose loader alone would add tens of MB.
-import { spawn } from "node:child_process";
+// Recorder daemon cost per channel: the real daemon (`recorder/dist/cli.js
+// run`, as the systemd unit runs it) records one test-pattern channel for
+// BENCH_SECONDS (default 120) and uploads every segment to an embedded S3
+// server; its Node process's CPU % (utime+stime from /proc/PID/stat) and RSS
+// (VmRSS from /proc/PID/status) are sampled once a second. ffmpeg (its child)
+// and the S3 server (this process) are not counted. Prints the figures as
+// JSON on the last line for `pnpm bench`. Target: under 2 % of one core and
+// under 80 MB RSS.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { createS3Client } from "@kiroku/shared";
+import { startS3Server } from "@kiroku/shared/s3-server";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, "../..");
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const seconds = Number(process.env.BENCH_SECONDS ?? 120);
+const targetDuration = process.env.TARGET_DURATION ?? "2";
+const cli = path.join(root, "recorder/dist/cli.js");
+if (!existsSync(cli))
+  spawnSync(process.execPath, [path.join(root, "scripts/build.mjs"), "recorder"], {
+    stdio: "inherit",
+  });
 
-if (process.argv[2] === "--child") {
-  // The measured process: one ChannelRecorder, segments logged and discarded like a daemon without uploads.
-  const { ChannelRecorder, parseRecorderConfig } = await import("@kiroku/recorder");
-  const { createLogger } = await import("@kiroku/shared");
-  const { unlink } = await import("node:fs/promises");
-  const spoolDir = process.argv[3]!;
-  const config = parseRecorderConfig({ ...process.env, SOURCE: "test", SPOOL_DIR: spoolDir });
-  const log = createLogger("bench", { LOG_LEVEL: "warn", LOG_FORMAT: "json" });
-  let segments = 0;
-  const rec = new ChannelRecorder({
-    channel: config.channels[0]!,
-    spoolDir,
-    targetDuration: config.targetDuration,
-    log,
-    onSegment: (seg) => {
-      segments++;
-      void unlink(seg.path).catch(() => {});
-    },
-  });
-  rec.start();
-  process.once("SIGTERM", () => {
-    void rec.stop().then(() => {
-      process.stdout.write(`${JSON.stringify({ segments })}\n`);
-      process.exit(0);
-    });
-  });
-} else {
-  const seconds = Number(process.env.BENCH_SECONDS ?? 120);
-  const targetDuration = process.env.TARGET_DURATION ?? "2";
-  const spool = await mkdtemp(path.join(os.tmpdir(), "kiroku-bench-"));
-  const bundle = await bundleSelf();
-  const child = spawn(process.execPath, [bundle, "--child", spool], {
-    cwd: root,
-    env: { ...process.env, TARGET_DURATION: targetDuration, LOG_LEVEL: "warn" },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let out = "";
-  child.stdout.on("data", (d) => {
-    out += d;
-  });
-  const pid = child.pid!;
-  const tick = 100; // USER_HZ: clock ticks per second in /proc/PID/stat on Linux
-  const cpuTicks = async () => {
-    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return Number(fields[11]) + Number(fields[12]); // utime + stime
-  };
-  const rssMb = async () => {
-    const status = await readFile(`/proc/${pid}/status`, "utf8");
-    return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
-  };
-  // Skip start-up (tsx compiling, first segment) before sampling.
-  await new Promise((r) => setTimeout(r, 10_000));
-  const cpu: number[] = [];
-  const rss: number[] = [];
-  let prevTicks = await cpuTicks();
-  let prevAt = performance.now();
-  const started = Date.now();
-  while (Date.now() - started < seconds * 1000) {
-    await new Promise((r) => setTimeout(r, 1_000));
-    const t = await cpuTicks();
-    const at = performance.now();
-    cpu.push(((t - prevTicks) / tick / ((at - prevAt) / 1000)) * 100);
-    rss.push(await rssMb());
-    prevTicks = t;
-    prevAt = at;
-  }
-  child.kill("SIGTERM");
-  await new Promise((r) => child.on("exit", r));
-  await rm(spool, { recursive: true, force: true });
-  const median = (xs: number[]) => {
-    const s = [...xs].sort((a, b) => a - b);
-    return s[Math.floor(s.length / 2)] ?? 0;
-  };
-  const segments = JSON.parse(out.trim().split("\n").at(-1) ?? "{}").segments ?? 0;
-  const mean = cpu.reduce((a, b) => a + b, 0) / Math.max(1, cpu.length);
-  // One-second samples are quantized to 1 % (one clock tick): take medians of 10 s windows.
-  const windows: number[] = [];
-  for (let i = 0; i + 10 <= cpu.length; i += 10)
-    windows.push(cpu.slice(i, i + 10).reduce((a, b) => a + b, 0) / 10);
-  console.log(
-    `recorded ${seconds} s of a 640x360 test pattern in ${targetDuration} s segments: ${segments} segments`,
-  );
-  console.log(
-    JSON.stringify({
-      seconds,
-      segments,
-      cpuPercentMedian: Number(median(windows.length > 0 ? windows : cpu).toFixed(2)),
-      cpuPercentMean: Number(mean.toFixed(2)),
-      rssMbMedian: Number(median(rss).toFixed(1)),
-      rssMbMax: Number(Math.max(...rss).toFixed(1)),
-      targetCpuPercent: 2,
-      targetRssMb: 80,
-    }),
-  );
+const work = await mkdtemp(path.join(os.tmpdir(), "kiroku-bench-daemon-"));
+const bucket = "bench-daemon";
+const server = await startS3Server({ dir: path.join(work, "s3"), bucket });
+const child = spawn(process.execPath, [cli, "run"], {
+  cwd: root,
+  env: {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    S3_BUCKETNAME: bucket,
+    S3_ENDPOINT: server.endpoint,
+    AWS_ACCESS_KEY_ID: server.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: server.credentials.secretAccessKey,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    CHANNEL: "cam1",
+    SOURCE: "test",
+    TARGET_DURATION: targetDuration,
+    SPOOL_DIR: path.join(work, "spool"),
+    METRICS_PORT: "0",
+    LOG_FORMAT: "json",
+    LOG_LEVEL: "warn",
+  },
+  stdio: ["ignore", "ignore", "inherit"],
+});
+const pid = child.pid!;
+const tick = 100; // USER_HZ: clock ticks per second in /proc/PID/stat on Linux
+const cpuTicks = async () => {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(fields[11]) + Number(fields[12]); // utime + stime
+};
+const rssMb = async () => {
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+};
+
+// Skip start-up (module loading, the first segment) before sampling.
+await new Promise((r) => setTimeout(r, 10_000));
+const cpu: number[] = [];
+const rss: number[] = [];
+let prevTicks = await cpuTicks();
+let prevAt = performance.now();
+const started = Date.now();
+while (Date.now() - started < seconds * 1000) {
+  await new Promise((r) => setTimeout(r, 1_000));
+  const t = await cpuTicks();
+  const at = performance.now();
+  cpu.push(((t - prevTicks) / tick / ((at - prevAt) / 1000)) * 100);
+  rss.push(await rssMb());
+  prevTicks = t;
+  prevAt = at;
 }
+child.kill("SIGTERM");
+const exitCode = await new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
 
-/** Bundles this script the way scripts/build.mjs bundles the CLI (recorder dependencies external). */
-async function bundleSelf(): Promise<string> {
-  const { build } = await import("esbuild");
-  const manifest = JSON.parse(await readFile(path.join(root, "recorder/package.json"), "utf8"));
-  const outfile = path.join(root, "recorder/node_modules/.cache/kiroku-bench/daemon-cost.mjs");
-  await build({
-    entryPoints: [fileURLToPath(import.meta.url)],
-    outfile,
-    bundle: true,
-    platform: "node",
-    target: "node20",
-    format: "esm",
-    logLevel: "warning",
-    alias: {
-      "@kiroku/shared": path.join(root, "shared/src/index.ts"),
-      "@kiroku/recorder": path.join(root, "recorder/src/index.ts"),
-    },
-    external: Object.keys(manifest.dependencies ?? {}).filter((n) => !n.startsWith("@kiroku/")),
-    banner: {
-      js: 'import { createRequire as __cr } from "node:module"; const require = __cr(import.meta.url);',
-    },
-  });
-  return outfile;
-}
+const s3 = createS3Client({
+  bucket,
+  region: "us-east-1",
+  endpoint: server.endpoint,
+  forcePathStyle: true,
+  credentials: server.credentials,
+});
+let uploaded = 0;
+let token: string | undefined;
+do {
+  const page = await s3.send(
+    new ListObjectsV2Command({ Bucket: bucket, Prefix: "movie/cam1/", ContinuationToken: token }),
+  );
+  uploaded += (page.Contents ?? []).filter((o) => o.Key?.endsWith(".ts")).length;
+  token = page.IsTruncated ? page.NextContinuationToken : undefined;
+} while (token);
+s3.destroy();
+await server.stop();
+await rm(work, { recursive: true, force: true });
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+const mean = cpu.reduce((a, b) => a + b, 0) / Math.max(1, cpu.length);
+// One-second samples are quantized to 1 % (one clock tick): take medians of 10 s windows.
+const windows: number[] = [];
+for (let i = 0; i + 10 <= cpu.length; i += 10)
+  windows.push(cpu.slice(i, i + 10).reduce((a, b) => a + b, 0) / 10);
+console.log(
+  `the daemon recorded and uploaded ${uploaded} segments of ${targetDuration} s in ${seconds} s of sampling (exit ${exitCode})`,
+);
+console.log(
+  JSON.stringify({
+    seconds,
+    segmentsUploaded: uploaded,
+    cpuPercentMedian: Number(median(windows.length > 0 ? windows : cpu).toFixed(2)),
+    cpuPercentMean: Number(mean.toFixed(2)),
+    rssMbMedian: Number(median(rss).toFixed(1)),
+    rssMbMax: Number(Math.max(...rss).toFixed(1)),
+    targetCpuPercent: 2,
+    targetRssMb: 80,
+  }),
+);
