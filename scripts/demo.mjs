@@ -43,7 +43,7 @@ const common = {
 const services = [];
 let stopping = false;
 
-function start(name, script, args, env) {
+function start(name, script, args, env, nodeFlags = []) {
   const file = path.join(root, script);
   if (!existsSync(file)) {
     console.log(`[demo] ${name}: ${script} is not built (run ./setup.sh first); skipped`);
@@ -52,7 +52,7 @@ function start(name, script, args, env) {
   // Each service in its own process group: a terminal's Ctrl-C reaches only
   // this launcher, which stops the services in order (the recorder must
   // finish its last upload while S3 is still up).
-  const child = spawn(process.execPath, [file, ...args], {
+  const child = spawn(process.execPath, [...nodeFlags, file, ...args], {
     cwd: root,
     env,
     stdio: ["ignore", "pipe", "pipe"],
@@ -122,11 +122,13 @@ const channels = [{ name: "cam1", source: "test" }];
 if (existsSync("/dev/video0")) channels.push({ name: "webcam", source: "/dev/video0" });
 const configFile = path.join(data, "recorder.json");
 writeFileSync(configFile, `${JSON.stringify({ channels }, null, 2)}\n`);
-start("recorder", "recorder/dist/cli.js", ["run", "--config", configFile], {
-  ...common,
-  SPOOL_DIR: path.join(data, "spool"),
-  METRICS_PORT: String(metricsPort),
-});
+start(
+  "recorder",
+  "recorder/dist/cli.js",
+  ["run", "--config", configFile],
+  { ...common, SPOOL_DIR: path.join(data, "spool"), METRICS_PORT: String(metricsPort) },
+  ["--max-semi-space-size=1"], // as the systemd unit runs it
+);
 start("api", "api/dist/cli.js", [], {
   ...common,
   PORT: String(apiPort),

@@ -28,7 +28,11 @@ if (!existsSync(cli))
 const work = await mkdtemp(path.join(os.tmpdir(), "kiroku-bench-daemon-"));
 const bucket = "bench-daemon";
 const server = await startS3Server({ dir: path.join(work, "s3"), bucket });
-const child = spawn(process.execPath, [cli, "run"], {
+// The same Node flags as the systemd unit's ExecStart (deploy/raspberry-pi/kiroku-recorder.service).
+const nodeFlags = (process.env.RECORDER_NODE_FLAGS ?? "--max-semi-space-size=1")
+  .split(" ")
+  .filter(Boolean);
+const child = spawn(process.execPath, [...nodeFlags, cli, "run"], {
   cwd: root,
   env: {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
