@@ -127,7 +127,7 @@ start(
   "recorder/dist/cli.js",
   ["run", "--config", configFile],
   { ...common, SPOOL_DIR: path.join(data, "spool"), METRICS_PORT: String(metricsPort) },
-  ["--max-semi-space-size=1"], // as the systemd unit runs it
+  ["--max-semi-space-size=1", "--optimize-for-size"], // as the systemd unit runs it
 );
 start("api", "api/dist/cli.js", [], {
   ...common,
