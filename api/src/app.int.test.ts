@@ -1,10 +1,6 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { createS3Client, type StoredSegment } from "@kiroku/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type S3Server, startS3Server } from "../../shared/src/s3-server";
-import { uploadRecordingWithRestart } from "../../test/helpers/segments";
+import { type RecordedBucket, startRecordedBucket } from "../../test/helpers/recorded-bucket";
 import { parseApiConfig } from "./api-config";
 import { createApp } from "./app";
 import { signedQuery } from "./auth";
@@ -18,16 +14,12 @@ const BUCKET = "kiroku-app";
 const TOKEN = "test-token-0123456789";
 const T0 = Date.UTC(2026, 10, 22, 10, 30, 0);
 const auth = { Authorization: `Bearer ${TOKEN}` };
-let dir: string;
-let s3server: S3Server;
+let bucket: RecordedBucket;
 let segments: StoredSegment[];
 let rangeEnd: number;
 
 const env = (extra: Record<string, string> = {}) => ({
-  S3_BUCKETNAME: BUCKET,
-  S3_ENDPOINT: s3server.endpoint,
-  AWS_ACCESS_KEY_ID: "S3RVER",
-  AWS_SECRET_ACCESS_KEY: "S3RVER",
+  ...bucket.env,
   TARGET_DURATION: "2",
   API_TOKEN: TOKEN,
   ...extra,
@@ -44,29 +36,13 @@ const makeApp = (extra: Record<string, string> = {}, now = () => Date.now()) => 
 const iso = (ms: number) => new Date(ms).toISOString();
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), "kiroku-app-"));
-  s3server = await startS3Server({ dir, bucket: BUCKET });
-  const s3 = createS3Client({
-    bucket: BUCKET,
-    region: "us-east-1",
-    endpoint: s3server.endpoint,
-    forcePathStyle: true,
-    credentials: s3server.credentials,
-  });
-  const rec = await uploadRecordingWithRestart({
-    s3,
-    bucket: BUCKET,
-    movieKey: "movie",
-    channel: "cam1",
-    startMs: T0,
-  });
-  segments = [...rec.run1, ...rec.run2];
-  rangeEnd = rec.endMs;
+  bucket = await startRecordedBucket({ bucket: BUCKET, startMs: T0 });
+  segments = bucket.segments;
+  rangeEnd = bucket.endMs;
 });
 
 afterAll(async () => {
-  await s3server?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await bucket?.cleanup();
 });
 
 describe("vod.m3u8", () => {
@@ -265,8 +241,7 @@ describe("storage outage", () => {
   it("503 with Retry-After when S3 is down, quickly, and 200 again once it is back", async () => {
     const { app } = makeApp();
     const url = `/v1/channels/cam1/recordings?start=${iso(T0)}&end=${iso(rangeEnd)}`;
-    const port = s3server.port;
-    await s3server.stop();
+    await bucket.stop();
     try {
       const started = Date.now();
       const res = await app.request(url, { headers: auth });
@@ -277,7 +252,7 @@ describe("storage outage", () => {
       );
       expect(Date.now() - started).toBeLessThan(10_000);
     } finally {
-      s3server = await startS3Server({ dir, port, bucket: BUCKET });
+      await bucket.start();
     }
     expect((await app.request(url, { headers: auth })).status).toBe(200);
   });

@@ -1,49 +1,25 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
-import { createS3Client, type StoredSegment } from "@kiroku/shared";
+import type { StoredSegment } from "@kiroku/shared";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { signedQuery } from "../../api/src/auth";
-import { type S3Server, startS3Server } from "../../shared/src/s3-server";
 import { type ApiProcess, startApiProcess } from "../helpers/api-server";
 import { launchPlayer, type Player } from "../helpers/player";
-import { uploadRecordingWithRestart } from "../helpers/segments";
+import { type RecordedBucket, startRecordedBucket } from "../helpers/recorded-bucket";
 
 const BUCKET = "kiroku-browser";
 const SECRET = "browser-signing-secret-0123456789abcdef";
 const T0 = Date.UTC(2026, 10, 22, 10, 30, 0);
-let dir: string;
-let s3server: S3Server;
+let bucket: RecordedBucket;
 let api: ApiProcess;
 let player: Player;
 let segments: StoredSegment[];
 let endMs: number;
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), "kiroku-browser-"));
-  s3server = await startS3Server({ dir, bucket: BUCKET });
-  const s3 = createS3Client({
-    bucket: BUCKET,
-    region: "us-east-1",
-    endpoint: s3server.endpoint,
-    forcePathStyle: true,
-    credentials: s3server.credentials,
-  });
-  const rec = await uploadRecordingWithRestart({
-    s3,
-    bucket: BUCKET,
-    movieKey: "movie",
-    channel: "cam1",
-    startMs: T0,
-    segmentsPerRun: 3,
-  });
-  segments = [...rec.run1, ...rec.run2];
-  endMs = rec.endMs;
+  bucket = await startRecordedBucket({ bucket: BUCKET, startMs: T0, segmentsPerRun: 3 });
+  segments = bucket.segments;
+  endMs = bucket.endMs;
   api = await startApiProcess({
-    S3_BUCKETNAME: BUCKET,
-    S3_ENDPOINT: s3server.endpoint,
-    AWS_ACCESS_KEY_ID: "S3RVER",
-    AWS_SECRET_ACCESS_KEY: "S3RVER",
+    ...bucket.env,
     TARGET_DURATION: "2",
     API_TOKEN: "browser-token-0123456789",
     SIGNING_SECRET: SECRET,
@@ -55,8 +31,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await player?.close();
   await api?.stop();
-  await s3server?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await bucket?.cleanup();
 });
 
 it("hls.js in Chromium plays a range playlist from its start instant, crosses the restart's discontinuity and seeks into the last segment", async () => {

@@ -1,22 +1,20 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
-import { createS3Client, type StoredSegment } from "@kiroku/shared";
+import type { StoredSegment } from "@kiroku/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signedQuery } from "../../api/src/auth";
-import { type S3Server, startS3Server } from "../../shared/src/s3-server";
 import { type ApiProcess, startApiProcess } from "../helpers/api-server";
-import { makeSegmentFiles, uploadRecordingWithRestart } from "../helpers/segments";
+import { type RecordedBucket, startRecordedBucket } from "../helpers/recorded-bucket";
+import { makeSegmentFiles } from "../helpers/segments";
 
 const run = promisify(execFile);
 const BUCKET = "kiroku-e2e";
 const SECRET = "e2e-signing-secret-0123456789abcdef";
 const T0 = Date.UTC(2026, 10, 22, 10, 30, 0);
 const PER_RUN = 3;
-let dir: string;
-let s3server: S3Server;
+let bucket: RecordedBucket;
 let segments: StoredSegment[];
 let endMs: number;
 
@@ -39,10 +37,7 @@ async function videoPackets(input: string): Promise<number> {
 
 function apiEnv(extra: Record<string, string>): Record<string, string> {
   return {
-    S3_BUCKETNAME: BUCKET,
-    S3_ENDPOINT: s3server.endpoint,
-    AWS_ACCESS_KEY_ID: "S3RVER",
-    AWS_SECRET_ACCESS_KEY: "S3RVER",
+    ...bucket.env,
     TARGET_DURATION: "2",
     API_TOKEN: "e2e-token-0123456789",
     SIGNING_SECRET: SECRET,
@@ -61,30 +56,13 @@ function signedVodUrl(api: ApiProcess, startMs: number, endMs: number): string {
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), "kiroku-e2e-"));
-  s3server = await startS3Server({ dir: path.join(dir, "s3"), bucket: BUCKET });
-  const s3 = createS3Client({
-    bucket: BUCKET,
-    region: "us-east-1",
-    endpoint: s3server.endpoint,
-    forcePathStyle: true,
-    credentials: s3server.credentials,
-  });
-  const rec = await uploadRecordingWithRestart({
-    s3,
-    bucket: BUCKET,
-    movieKey: "movie",
-    channel: "cam1",
-    startMs: T0,
-    segmentsPerRun: PER_RUN,
-  });
-  segments = [...rec.run1, ...rec.run2];
-  endMs = rec.endMs;
+  bucket = await startRecordedBucket({ bucket: BUCKET, startMs: T0, segmentsPerRun: PER_RUN });
+  segments = bucket.segments;
+  endMs = bucket.endMs;
 });
 
 afterAll(async () => {
-  await s3server?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await bucket?.cleanup();
 });
 
 describe.each(["presigned", "proxy"])("ffmpeg as the HLS client, SEGMENT_URLS=%s", (mode) => {
@@ -100,7 +78,7 @@ describe.each(["presigned", "proxy"])("ffmpeg as the HLS client, SEGMENT_URLS=%s
     const files = await makeSegmentFiles({ count: PER_RUN });
     let perRun = 0;
     for (const f of files) perRun += await videoPackets(f.path);
-    const out = path.join(dir, `vod-${mode}.ts`);
+    const out = path.join(bucket.work, `vod-${mode}.ts`);
     const { stderr } = await run(
       "ffmpeg",
       [
@@ -141,7 +119,7 @@ describe("clip.ts", () => {
       { headers: { Authorization: "Bearer e2e-token-0123456789" } },
     );
     expect(res.status).toBe(200);
-    const file = path.join(dir, "clip.ts");
+    const file = path.join(bucket.work, "clip.ts");
     await writeFile(file, new Uint8Array(await res.arrayBuffer()));
     const { stdout } = await run("ffprobe", [
       "-v",

@@ -1,11 +1,7 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
-import { createS3Client, type StoredSegment } from "@kiroku/shared";
+import type { StoredSegment } from "@kiroku/shared";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type S3Server, startS3Server } from "../../shared/src/s3-server";
 import { functionUrlEvent, type LambdaResult } from "../helpers/lambda-event";
-import { uploadRecordingWithRestart } from "../helpers/segments";
+import { type RecordedBucket, startRecordedBucket } from "../helpers/recorded-bucket";
 
 /**
  * The Lambda entry (`api/src/lambda.ts`) invoked the way AWS does for a
@@ -14,35 +10,16 @@ import { uploadRecordingWithRestart } from "../helpers/segments";
 const BUCKET = "kiroku-lambda";
 const TOKEN = "lambda-token-0123456789";
 const T0 = Date.UTC(2026, 10, 22, 10, 30, 0);
-let dir: string;
-let s3server: S3Server;
+let bucket: RecordedBucket;
 let segments: StoredSegment[];
 let handler: (event: unknown, context: unknown) => Promise<LambdaResult>;
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), "kiroku-lambda-"));
-  s3server = await startS3Server({ dir, bucket: BUCKET });
-  const s3 = createS3Client({
-    bucket: BUCKET,
-    region: "us-east-1",
-    endpoint: s3server.endpoint,
-    forcePathStyle: true,
-    credentials: s3server.credentials,
-  });
-  const rec = await uploadRecordingWithRestart({
-    s3,
-    bucket: BUCKET,
-    movieKey: "movie",
-    channel: "cam1",
-    startMs: T0,
-  });
-  segments = [...rec.run1, ...rec.run2];
+  bucket = await startRecordedBucket({ bucket: BUCKET, startMs: T0 });
+  segments = bucket.segments;
   Object.assign(process.env, {
     AWS_LAMBDA_FUNCTION_NAME: "kiroku-api",
-    S3_BUCKETNAME: BUCKET,
-    S3_ENDPOINT: s3server.endpoint,
-    AWS_ACCESS_KEY_ID: "S3RVER",
-    AWS_SECRET_ACCESS_KEY: "S3RVER",
+    ...bucket.env,
     TARGET_DURATION: "2",
     API_TOKEN: TOKEN,
     LOG_LEVEL: "silent",
@@ -51,8 +28,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await s3server?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await bucket?.cleanup();
 });
 
 it("answers a Function URL event with a text playlist whose presigned URLs point at the bucket", async () => {

@@ -1,6 +1,3 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import {
   type ChannelStatus,
@@ -14,7 +11,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseApiConfig } from "../../api/src/api-config";
 import { createApp } from "../../api/src/app";
-import { type S3Server, startS3Server } from "../../shared/src/s3-server";
+import { type RecordedBucket, startRecordedBucket } from "../helpers/recorded-bucket";
 import { uploadRecordingWithRestart } from "../helpers/segments";
 
 /**
@@ -29,8 +26,7 @@ const T0 = Date.UTC(2026, 10, 22, 10, 30, 0);
 const auth = { Authorization: `Bearer ${TOKEN}` };
 const json = { ...auth, "Content-Type": "application/json" };
 const iso = (ms: number) => new Date(ms).toISOString();
-let dir: string;
-let s3server: S3Server;
+let bucket: RecordedBucket;
 let s3: S3Client;
 let now = T0;
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers, checked field by field by the assertions
@@ -38,10 +34,7 @@ type Json = Record<string, any>;
 
 const makeApp = () => {
   const config = parseApiConfig({
-    S3_BUCKETNAME: BUCKET,
-    S3_ENDPOINT: s3server.endpoint,
-    AWS_ACCESS_KEY_ID: "S3RVER",
-    AWS_SECRET_ACCESS_KEY: "S3RVER",
+    ...bucket.env,
     TARGET_DURATION: "2",
     API_TOKEN: TOKEN,
   });
@@ -146,26 +139,23 @@ let cam1: StoredSegment[];
 let cam1End: number;
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), "kiroku-channels-"));
-  s3server = await startS3Server({ dir, bucket: BUCKET });
-  s3 = createS3Client({
+  bucket = await startRecordedBucket({ bucket: BUCKET, startMs: T0, channel: "cam1" });
+  s3 = bucket.s3;
+  cam1 = bucket.segments;
+  cam1End = bucket.endMs;
+  // recordings only
+  await uploadRecordingWithRestart({
+    s3,
     bucket: BUCKET,
-    region: "us-east-1",
-    endpoint: s3server.endpoint,
-    forcePathStyle: true,
-    credentials: s3server.credentials,
+    movieKey: "movie",
+    startMs: T0,
+    channel: "yard",
   });
-  const common = { s3, bucket: BUCKET, movieKey: "movie", startMs: T0 };
-  const rec = await uploadRecordingWithRestart({ ...common, channel: "cam1" });
-  cam1 = [...rec.run1, ...rec.run2];
-  cam1End = rec.endMs;
-  await uploadRecordingWithRestart({ ...common, channel: "yard" }); // recordings only
   app = makeApp();
 });
 
 afterAll(async () => {
-  await s3server?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await bucket?.cleanup();
 });
 
 describe("settings", () => {

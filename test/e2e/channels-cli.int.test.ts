@@ -1,14 +1,11 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
-import { createS3Client, readChannelSettings } from "@kiroku/shared";
+import { readChannelSettings } from "@kiroku/shared";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type S3Server, startS3Server } from "../../shared/src/s3-server";
 import { type ApiProcess, startApiProcess } from "../helpers/api-server";
-import { uploadRecordingWithRestart } from "../helpers/segments";
+import { type RecordedBucket, startRecordedBucket } from "../helpers/recorded-bucket";
 
 /**
  * The operator CLI as a terminal user runs it (`pnpm api channels …`, here
@@ -19,8 +16,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 const BUCKET = "kiroku-cli";
 const TOKEN = "cli-token-0123456789abcdef";
 const T0 = Date.UTC(2026, 10, 22, 10, 30, 0);
-let dir: string;
-let s3server: S3Server;
+let bucket: RecordedBucket;
 let s3: S3Client;
 let api: ApiProcess;
 let endMs: number;
@@ -45,28 +41,11 @@ function cli(
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), "kiroku-cli-"));
-  s3server = await startS3Server({ dir, bucket: BUCKET });
-  s3 = createS3Client({
-    bucket: BUCKET,
-    region: "us-east-1",
-    endpoint: s3server.endpoint,
-    forcePathStyle: true,
-    credentials: s3server.credentials,
-  });
-  const rec = await uploadRecordingWithRestart({
-    s3,
-    bucket: BUCKET,
-    movieKey: "movie",
-    channel: "cam1",
-    startMs: T0,
-  });
-  endMs = rec.endMs;
+  bucket = await startRecordedBucket({ bucket: BUCKET, startMs: T0 });
+  s3 = bucket.s3;
+  endMs = bucket.endMs;
   api = await startApiProcess({
-    S3_BUCKETNAME: BUCKET,
-    S3_ENDPOINT: s3server.endpoint,
-    AWS_ACCESS_KEY_ID: "S3RVER",
-    AWS_SECRET_ACCESS_KEY: "S3RVER",
+    ...bucket.env,
     TARGET_DURATION: "2",
     API_TOKEN: TOKEN,
   });
@@ -74,8 +53,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await api?.stop();
-  await s3server?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await bucket?.cleanup();
 });
 
 it("creates, changes, lists, disables and inspects a channel from the terminal", async () => {

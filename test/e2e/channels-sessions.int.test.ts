@@ -1,14 +1,11 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { createS3Client, type StoredSegment } from "@kiroku/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseApiConfig } from "../../api/src/api-config";
 import { createApp } from "../../api/src/app";
-import { type S3Server, startS3Server } from "../../shared/src/s3-server";
 import { type ApiProcess, startApiProcess } from "../helpers/api-server";
 import { launchPlayer, type Player } from "../helpers/player";
-import { makeSegmentFiles, uploadRecordingWithRestart, uploadRun } from "../helpers/segments";
+import { type RecordedBucket, startRecordedBucket } from "../helpers/recorded-bucket";
+import { makeSegmentFiles, uploadRun } from "../helpers/segments";
 
 /**
  * Signed sessions (KVS-style expiring playback URLs): minted by the real
@@ -23,18 +20,14 @@ const T0 = Date.UTC(2026, 10, 22, 10, 30, 0);
 const iso = (ms: number) => new Date(ms).toISOString();
 const json = { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json" };
 type ErrorBody = { error: { code: string; message: string } };
-let dir: string;
-let s3server: S3Server;
+let bucket: RecordedBucket;
 let api: ApiProcess;
 let player: Player | undefined;
 let segments: StoredSegment[];
 let endMs: number;
 
 const env = () => ({
-  S3_BUCKETNAME: BUCKET,
-  S3_ENDPOINT: s3server.endpoint,
-  AWS_ACCESS_KEY_ID: "S3RVER",
-  AWS_SECRET_ACCESS_KEY: "S3RVER",
+  ...bucket.env,
   TARGET_DURATION: "2",
   API_TOKEN: TOKEN,
   SIGNING_SECRET: SECRET,
@@ -42,32 +35,16 @@ const env = () => ({
 });
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), "kiroku-sessions-"));
-  s3server = await startS3Server({ dir, bucket: BUCKET });
-  const s3 = createS3Client({
-    bucket: BUCKET,
-    region: "us-east-1",
-    endpoint: s3server.endpoint,
-    forcePathStyle: true,
-    credentials: s3server.credentials,
-  });
-  const rec = await uploadRecordingWithRestart({
-    s3,
-    bucket: BUCKET,
-    movieKey: "movie",
-    channel: "cam1",
-    startMs: T0,
-  });
-  segments = [...rec.run1, ...rec.run2];
-  endMs = rec.endMs;
+  bucket = await startRecordedBucket({ bucket: BUCKET, startMs: T0 });
+  segments = bucket.segments;
+  endMs = bucket.endMs;
   api = await startApiProcess(env());
 });
 
 afterAll(async () => {
   await player?.close();
   await api?.stop();
-  await s3server?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await bucket?.cleanup();
 });
 
 async function createSession(body: unknown, channel = "cam1"): Promise<Record<string, string>> {
@@ -146,11 +123,10 @@ describe("a range session", () => {
 describe("a live session", () => {
   it("opens live.m3u8 without headers; tampered → 403", async () => {
     // Segments ending a few seconds from now, so the channel is live for the next ~12 s whatever the load.
-    const s3 = createS3Client(parseApiConfig(env()).s3, { maxAttempts: 1 });
     const files = await makeSegmentFiles({ count: 3, segmentSeconds: 2 });
     const startMs = Date.now() - 1_000;
     await uploadRun({
-      s3,
+      s3: bucket.s3,
       bucket: BUCKET,
       movieKey: "movie",
       channel: "cam2",

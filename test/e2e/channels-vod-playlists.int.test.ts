@@ -1,14 +1,12 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { createS3Client, type StoredSegment } from "@kiroku/shared";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { parseApiConfig } from "../../api/src/api-config";
 import { createApp } from "../../api/src/app";
-import { type S3Server, startS3Server } from "../../shared/src/s3-server";
-import { makeSegmentFiles, uploadRecordingWithRestart } from "../helpers/segments";
+import { type RecordedBucket, startRecordedBucket } from "../helpers/recorded-bucket";
+import { makeSegmentFiles } from "../helpers/segments";
 
 /**
  * Stored VOD playlists (PostVodPlaylist / GetVodPlaylist): written by the app
@@ -22,8 +20,7 @@ const TOKEN = "vodpl-token-0123456789";
 const T0 = Date.UTC(2026, 10, 22, 10, 30, 0);
 const json = { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json" };
 const iso = (ms: number) => new Date(ms).toISOString();
-let dir: string;
-let s3server: S3Server;
+let bucket: RecordedBucket;
 let app: ReturnType<typeof createApp>;
 let segments: StoredSegment[];
 let endMs: number;
@@ -45,34 +42,21 @@ async function videoPackets(input: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), "kiroku-vodpl-"));
-  s3server = await startS3Server({ dir: path.join(dir, "s3"), bucket: BUCKET });
+  bucket = await startRecordedBucket({ bucket: BUCKET, startMs: T0 });
+  segments = bucket.segments;
+  endMs = bucket.endMs;
   const config = parseApiConfig({
-    S3_BUCKETNAME: BUCKET,
-    S3_ENDPOINT: s3server.endpoint,
-    AWS_ACCESS_KEY_ID: "S3RVER",
-    AWS_SECRET_ACCESS_KEY: "S3RVER",
+    ...bucket.env,
     TARGET_DURATION: "2",
     API_TOKEN: TOKEN,
     // The bucket's "static hosting": the embedded server answers anonymous GETs by path.
-    S3_HOSTING_URL: `${s3server.endpoint}/${BUCKET}`,
+    S3_HOSTING_URL: `${bucket.endpoint}/${BUCKET}`,
   });
-  const s3 = createS3Client(config.s3, { maxAttempts: 1 });
-  app = createApp({ config, s3 });
-  const rec = await uploadRecordingWithRestart({
-    s3,
-    bucket: BUCKET,
-    movieKey: "movie",
-    channel: "cam1",
-    startMs: T0,
-  });
-  segments = [...rec.run1, ...rec.run2];
-  endMs = rec.endMs;
+  app = createApp({ config, s3: createS3Client(config.s3, { maxAttempts: 1 }) });
 });
 
 afterAll(async () => {
-  await s3server?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await bucket?.cleanup();
 });
 
 it("ffmpeg reads a stored playlist end to end straight from the bucket, across the restart", async () => {
@@ -86,7 +70,7 @@ it("ffmpeg reads a stored playlist end to end straight from the bucket, across t
   expect(body).toMatchObject({
     name: "front-door.evidence_1",
     key: "movie/cam1/vod/front-door.evidence_1.m3u8",
-    url: `${s3server.endpoint}/${BUCKET}/movie/cam1/vod/front-door.evidence_1.m3u8`,
+    url: `${bucket.endpoint}/${BUCKET}/movie/cam1/vod/front-door.evidence_1.m3u8`,
     segments: segments.length,
     complete: true,
   });
@@ -96,7 +80,7 @@ it("ffmpeg reads a stored playlist end to end straight from the bucket, across t
   expect(stored.match(/^\.\.\/2026-11-22\/.+\.ts$/gm)).toHaveLength(segments.length);
   expect(stored).not.toMatch(/X-Amz|sig=|http/);
 
-  const out = path.join(dir, "stored.ts");
+  const out = path.join(bucket.work, "stored.ts");
   const { stderr } = await run(
     "ffmpeg",
     [
@@ -128,7 +112,7 @@ it("lists and reads stored playlists: the m3u8 rewritten for playback through th
     expect.objectContaining({
       name: "front-door.evidence_1",
       key: "movie/cam1/vod/front-door.evidence_1.m3u8",
-      url: `${s3server.endpoint}/${BUCKET}/movie/cam1/vod/front-door.evidence_1.m3u8`,
+      url: `${bucket.endpoint}/${BUCKET}/movie/cam1/vod/front-door.evidence_1.m3u8`,
     }),
   ]);
 
@@ -177,7 +161,7 @@ it("refuses to overwrite a name (409) unless ?overwrite=true; an empty range is 
     "PLAYLIST_EXISTS",
   );
   const kept = await fetch(
-    `${s3server.endpoint}/${BUCKET}/movie/cam1/vod/front-door.evidence_1.m3u8`,
+    `${bucket.endpoint}/${BUCKET}/movie/cam1/vod/front-door.evidence_1.m3u8`,
   );
   expect((await kept.text()).match(/\.ts$/gm)).toHaveLength(segments.length);
   const replaced = await post("?overwrite=true", shorter);
@@ -195,6 +179,6 @@ it("refuses to overwrite a name (409) unless ?overwrite=true; an empty range is 
   expect(error.message).toMatch(
     /No ts file found in specified time span.*2026-11-21T00:00:00\.000Z.*2026-11-21T01:00:00\.000Z/,
   );
-  const absent = await fetch(`${s3server.endpoint}/${BUCKET}/movie/cam1/vod/nothing.m3u8`);
+  const absent = await fetch(`${bucket.endpoint}/${BUCKET}/movie/cam1/vod/nothing.m3u8`);
   expect(absent.status).toBe(404);
 });

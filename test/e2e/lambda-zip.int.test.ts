@@ -1,13 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
-import os from "node:os";
+import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { createS3Client } from "@kiroku/shared";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type S3Server, startS3Server } from "../../shared/src/s3-server";
 import { functionUrlEvent, type LambdaResult } from "../helpers/lambda-event";
-import { uploadRecordingWithRestart } from "../helpers/segments";
+import { type RecordedBucket, startRecordedBucket } from "../helpers/recorded-bucket";
 
 /**
  * The deployable artifact itself: `pnpm lambda:zip` builds the zip and prints
@@ -18,54 +15,30 @@ const root = path.resolve(import.meta.dirname, "../..");
 const BUCKET = "kiroku-zip";
 const TOKEN = "zip-token-0123456789abc";
 const T0 = Date.UTC(2026, 10, 22, 10, 30, 0);
-let dir: string;
-let s3server: S3Server;
+let bucket: RecordedBucket;
+let task: string;
 let printed: string;
 let handler: (event: unknown, context: unknown) => Promise<LambdaResult>;
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), "kiroku-lambda-zip-"));
+  bucket = await startRecordedBucket({ bucket: BUCKET, startMs: T0 });
+  task = path.join(bucket.work, "task");
   printed = execFileSync("pnpm", ["-s", "lambda:zip"], { cwd: root, encoding: "utf8" });
-  execFileSync("unzip", [
-    "-q",
-    path.join(root, "api/dist/kiroku-api-lambda.zip"),
-    "-d",
-    path.join(dir, "task"),
-  ]);
-  s3server = await startS3Server({ dir: path.join(dir, "s3"), bucket: BUCKET });
-  const s3 = createS3Client({
-    bucket: BUCKET,
-    region: "us-east-1",
-    endpoint: s3server.endpoint,
-    forcePathStyle: true,
-    credentials: s3server.credentials,
-  });
-  await uploadRecordingWithRestart({
-    s3,
-    bucket: BUCKET,
-    movieKey: "movie",
-    channel: "cam1",
-    startMs: T0,
-  });
-  s3.destroy();
+  execFileSync("unzip", ["-q", path.join(root, "api/dist/kiroku-api-lambda.zip"), "-d", task]);
   Object.assign(process.env, {
     AWS_LAMBDA_FUNCTION_NAME: "kiroku-api",
-    S3_BUCKETNAME: BUCKET,
-    S3_ENDPOINT: s3server.endpoint,
-    AWS_ACCESS_KEY_ID: "S3RVER",
-    AWS_SECRET_ACCESS_KEY: "S3RVER",
+    ...bucket.env,
     TARGET_DURATION: "2",
     API_TOKEN: TOKEN,
     LOG_LEVEL: "silent",
   });
-  ({ handler } = (await import(pathToFileURL(path.join(dir, "task/index.mjs")).href)) as {
+  ({ handler } = (await import(pathToFileURL(path.join(task, "index.mjs")).href)) as {
     handler: typeof handler;
   });
 }, 120_000);
 
 afterAll(async () => {
-  await s3server?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await bucket?.cleanup();
 });
 
 it("is built by pnpm lambda:zip, which prints its size", async () => {
@@ -107,7 +80,7 @@ it("serves the web page from inside the zip", async () => {
   const res = await handler(functionUrlEvent("/", ""), {});
   expect(res.statusCode).toBe(200);
   const html = res.isBase64Encoded ? Buffer.from(res.body, "base64").toString("utf8") : res.body;
-  expect(html).toBe(await readFile(path.join(dir, "task/web/index.html"), "utf8"));
+  expect(html).toBe(await readFile(path.join(task, "web/index.html"), "utf8"));
   const script = await handler(functionUrlEvent("/assets/app.js", ""), {});
   expect(script.statusCode).toBe(200);
 });
