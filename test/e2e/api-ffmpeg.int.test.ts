@@ -6,6 +6,7 @@ import type { StoredSegment } from "@kiroku/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signedQuery } from "../../api/src/auth";
 import { type ApiProcess, startApiProcess } from "../helpers/api-server";
+import { videoPackets } from "../helpers/ffmpeg-tools";
 import { type RecordedBucket, startRecordedBucket } from "../helpers/recorded-bucket";
 import { makeSegmentFiles } from "../helpers/segments";
 
@@ -17,23 +18,6 @@ const PER_RUN = 3;
 let bucket: RecordedBucket;
 let segments: StoredSegment[];
 let endMs: number;
-
-/** Video packets of a media file or URL, counted by ffprobe. */
-async function videoPackets(input: string): Promise<number> {
-  const { stdout } = await run("ffprobe", [
-    "-v",
-    "error",
-    "-select_streams",
-    "v:0",
-    "-count_packets",
-    "-show_entries",
-    "stream=nb_read_packets",
-    "-of",
-    "csv=p=0",
-    input,
-  ]);
-  return Number(stdout.trim());
-}
 
 function apiEnv(extra: Record<string, string>): Record<string, string> {
   return {

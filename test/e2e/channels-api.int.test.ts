@@ -1,4 +1,4 @@
-import { ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import {
   type ChannelStatus,
   createS3Client,
@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseApiConfig } from "../../api/src/api-config";
 import { createApp } from "../../api/src/app";
 import { type RecordedBucket, startRecordedBucket } from "../helpers/recorded-bucket";
+import { listAll } from "../helpers/s3";
 import { uploadRecordingWithRestart } from "../helpers/segments";
 
 /**
@@ -69,21 +70,9 @@ async function putJson(key: string, value: unknown): Promise<void> {
   );
 }
 
-async function listAll(prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({
-        Bucket: BUCKET,
-        Prefix: prefix,
-        ...(token ? { ContinuationToken: token } : {}),
-      }),
-    );
-    for (const o of page.Contents ?? []) keys.push(o.Key!);
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  return keys.sort();
+/** Every key under a prefix, sorted. */
+async function keysUnder(prefix: string): Promise<string[]> {
+  return (await listAll(s3, BUCKET, prefix)).map((o) => o.key).sort();
 }
 
 function heartbeat(channel: string, over: Partial<ChannelStatus> = {}): ChannelStatus {
@@ -362,7 +351,7 @@ describe("deleting", () => {
       startMs: T0,
     });
     const segs = [...rec.run1, ...rec.run2];
-    const before = await listAll("movie/del/");
+    const before = await keysUnder("movie/del/");
     expect(before).toEqual(segs.map((s) => s.key).sort());
     // From the middle of segment 0 to the middle of segment 4 (across the restart gap).
     const start = segs[0]!.startMs + 500;
@@ -375,7 +364,7 @@ describe("deleting", () => {
     const inside = segs.slice(1, 4).map((s) => s.key);
     expect(res.body.deleted).toBe(inside.length);
     expect(res.body.kept.map((k: Json) => k.key)).toEqual([segs[0]!.key, segs[4]!.key]);
-    const after = await listAll("movie/del/");
+    const after = await keysUnder("movie/del/");
     expect(after).toEqual(before.filter((k) => !inside.includes(k)));
     const empty = await send(
       "DELETE",
@@ -401,7 +390,7 @@ describe("deleting", () => {
     });
     expect(stored.status).toBe(201);
 
-    const keepRecordings = await listAll("movie/keep/");
+    const keepRecordings = await keysUnder("movie/keep/");
     const kept = await send("DELETE", "/v1/channels/keep");
     expect(kept.status).toBe(200);
     expect(kept.body).toMatchObject({
@@ -410,14 +399,14 @@ describe("deleting", () => {
       complete: true,
       deleted: { recordings: 0, metadata: 3 },
     });
-    expect(await listAll("movie/_meta/keep/")).toEqual([]);
-    expect(await listAll("movie/keep/")).toEqual(keepRecordings);
+    expect(await keysUnder("movie/_meta/keep/")).toEqual([]);
+    expect(await keysUnder("movie/keep/")).toEqual(keepRecordings);
     const listed = (await get("/v1/channels")).body.channels.find((c: Json) => c.name === "keep");
     expect(listed).toMatchObject({ hasSettings: false, hasRecordings: true });
 
-    const goneRecordings = await listAll("movie/gone/");
-    const goneMeta = await listAll("movie/_meta/gone/");
-    const sibling = await listAll("movie/gone1/");
+    const goneRecordings = await keysUnder("movie/gone/");
+    const goneMeta = await keysUnder("movie/_meta/gone/");
+    const sibling = await keysUnder("movie/gone1/");
     expect(goneRecordings.length).toBe(7); // 6 segments + the stored playlist
     const purged = await send("DELETE", "/v1/channels/gone?purge=true");
     expect(purged.status).toBe(200);
@@ -426,9 +415,9 @@ describe("deleting", () => {
       complete: true,
       deleted: { recordings: goneRecordings.length, metadata: goneMeta.length },
     });
-    expect(await listAll("movie/gone/")).toEqual([]);
-    expect(await listAll("movie/_meta/gone/")).toEqual([]);
-    expect(await listAll("movie/gone1/")).toEqual(sibling);
+    expect(await keysUnder("movie/gone/")).toEqual([]);
+    expect(await keysUnder("movie/_meta/gone/")).toEqual([]);
+    expect(await keysUnder("movie/gone1/")).toEqual(sibling);
     expect((await send("DELETE", "/v1/channels/gone?purge=true")).status).toBe(404);
   });
 });

@@ -85,31 +85,15 @@ it("creates, changes, lists, disables and inspects a channel from the terminal",
 });
 
 it("stores a playlist, mints a session, and reports the API's 400 naming the field", async () => {
-  const created = await cli([
-    "playlists",
-    "cam1",
-    "create",
-    "door-1",
-    "--start",
-    String(T0 / 1000),
-    "--end",
-    String(endMs / 1000),
-  ]);
+  const range = ["--start", String(T0 / 1000), "--end", String(endMs / 1000)];
+  const create = ["playlists", "cam1", "create", "door-1", ...range];
+  const created = await cli(create);
   expect(created.code, created.stderr).toBe(0);
   expect(JSON.parse(created.stdout)).toMatchObject({ name: "door-1", segments: 6 });
   const m3u8 = await cli(["playlists", "cam1", "get", "door-1"]);
   expect(m3u8.stdout).toMatch(/^#EXTM3U/);
   expect((await cli(["playlists", "cam1"])).stdout).toMatch(/^door-1\s/m);
-  const again = await cli([
-    "playlists",
-    "cam1",
-    "create",
-    "door-1",
-    "--start",
-    String(T0 / 1000),
-    "--end",
-    String(endMs / 1000),
-  ]);
+  const again = await cli(create); // the same name again
   expect(again.code).toBe(1);
   expect(again.stderr).toMatch(/409 PLAYLIST_EXISTS/);
 
@@ -118,10 +102,7 @@ it("stores a playlist, mints a session, and reports the API's 400 naming the fie
     "cam1",
     "--mode",
     "range",
-    "--start",
-    String(T0 / 1000),
-    "--end",
-    String(endMs / 1000),
+    ...range,
     "--expires-in",
     "600",
   ]);

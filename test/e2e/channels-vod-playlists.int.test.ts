@@ -5,6 +5,7 @@ import { createS3Client, type StoredSegment } from "@kiroku/shared";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { parseApiConfig } from "../../api/src/api-config";
 import { createApp } from "../../api/src/app";
+import { videoPackets } from "../helpers/ffmpeg-tools";
 import { type RecordedBucket, startRecordedBucket } from "../helpers/recorded-bucket";
 import { makeSegmentFiles } from "../helpers/segments";
 
@@ -24,22 +25,6 @@ let bucket: RecordedBucket;
 let app: ReturnType<typeof createApp>;
 let segments: StoredSegment[];
 let endMs: number;
-
-async function videoPackets(input: string): Promise<number> {
-  const { stdout } = await run("ffprobe", [
-    "-v",
-    "error",
-    "-select_streams",
-    "v:0",
-    "-count_packets",
-    "-show_entries",
-    "stream=nb_read_packets",
-    "-of",
-    "csv=p=0",
-    input,
-  ]);
-  return Number(stdout.trim());
-}
 
 beforeAll(async () => {
   bucket = await startRecordedBucket({ bucket: BUCKET, startMs: T0 });

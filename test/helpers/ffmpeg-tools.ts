@@ -39,6 +39,24 @@ export function run(
   });
 }
 
+/** Video packets of a media file or URL, counted by ffprobe (`-count_packets`). */
+export async function videoPackets(input: string): Promise<number> {
+  const res = await run("ffprobe", [
+    "-v",
+    "error",
+    "-select_streams",
+    "v:0",
+    "-count_packets",
+    "-show_entries",
+    "stream=nb_read_packets",
+    "-of",
+    "csv=p=0",
+    input,
+  ]);
+  if (res.code !== 0) throw new Error(`ffprobe ${input} exited with ${res.code}: ${res.stderr}`);
+  return Number(res.stdout.trim());
+}
+
 /** The packets of one stream of a media file (`v` video, `a` audio), in file order. */
 export async function probePackets(file: string, stream: "v" | "a" = "v"): Promise<Packet[]> {
   const res = await run("ffprobe", [
