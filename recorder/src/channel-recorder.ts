@@ -232,6 +232,32 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
     if (this.status.state !== "stopped") this.setState("stopped");
   }
 
+  /** A fresh attempt whose output folder hands each closed segment to `complete`. */
+  private newAttempt(
+    id: number,
+    dir: string,
+    output: { pollMs?: number; watch?: boolean },
+  ): Attempt {
+    const attempt: Attempt = {
+      id,
+      output: undefined as unknown as AttemptOutput,
+      runClock: new RunClock(this.opts.maxDriftMs),
+      parser: new StreamInfoParser(),
+      runSegments: 0,
+      runBytes: 0,
+      runDurationMs: 0,
+      segments: 0,
+      killTimers: [],
+      stderrTail: [],
+    };
+    attempt.output = new AttemptOutput(dir, this.spool, {
+      log: this.log,
+      ...output,
+      onClosed: (closed) => this.complete(attempt, closed),
+    });
+    return attempt;
+  }
+
   /** Kills the current ffmpeg (stall, operator request); the supervisor restarts it. */
   restartNow(reason = "restart requested"): void {
     if (this.current) this.kill(this.current, reason);
@@ -275,23 +301,7 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
       outDir: dir,
       hardwareEncoder: this.hardwareEncoder,
     });
-    const attempt: Attempt = {
-      id,
-      output: undefined as unknown as AttemptOutput,
-      runClock: new RunClock(this.opts.maxDriftMs),
-      parser: new StreamInfoParser(),
-      runSegments: 0,
-      runBytes: 0,
-      runDurationMs: 0,
-      segments: 0,
-      killTimers: [],
-      stderrTail: [],
-    };
-    attempt.output = new AttemptOutput(dir, this.spool, {
-      log: this.log,
-      pollMs: this.opts.pollMs,
-      onClosed: (closed) => this.complete(attempt, closed),
-    });
+    const attempt = this.newAttempt(id, dir, { pollMs: this.opts.pollMs });
     this.current = attempt;
     attempt.output.start();
     this.armWatchdog(attempt, this.stallMs + 10_000);
@@ -480,23 +490,7 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
       const dir = path.join(this.spool.incoming, name);
       if (!(await stat(dir).catch(() => undefined))?.isDirectory()) continue;
       const id = Number(/^a(\d+)$/.exec(name)?.[1] ?? -1);
-      const attempt: Attempt = {
-        id,
-        output: undefined as unknown as AttemptOutput,
-        runClock: new RunClock(this.opts.maxDriftMs),
-        parser: new StreamInfoParser(),
-        runSegments: 0,
-        runBytes: 0,
-        runDurationMs: 0,
-        segments: 0,
-        killTimers: [],
-        stderrTail: [],
-      };
-      attempt.output = new AttemptOutput(dir, this.spool, {
-        log: this.log,
-        watch: false,
-        onClosed: (closed) => this.complete(attempt, closed),
-      });
+      const attempt = this.newAttempt(id, dir, { watch: false });
       const partial = await attempt.output.finish();
       if (attempt.run !== undefined) this.endRun(attempt, "recovered after restart");
       this.log.info(
