@@ -70,5 +70,9 @@ pnpm run -s build
 case "$job" in
   demo) step "Starting the demo"; exec node scripts/demo.mjs ;;
   test) step "Running the whole test suite"; exec node scripts/test-all.mjs ;;
-  *) echo; echo "Set up. Next: ./setup.sh demo   or   ./setup.sh test" ;;
+  *)
+    echo
+    echo "Set up. Next: ./setup.sh demo   or   ./setup.sh test"
+    echo "For the pnpm scripts (pnpm api, pnpm recorder, pnpm bench …): export PATH=\"$tools/node_modules/.bin:\$PATH\""
+    ;;
 esac
