@@ -17,7 +17,15 @@ export interface TimelineHandlers {
 const MIN_VIEW_MS = 2 * 60_000; // zoomed in: two minutes across
 const MAX_VIEW_MS = 86_400_000; // zoomed out: one day
 const DRAG_PX = 6; // a press that moves less is a click
-const TICK_STEPS = [60_000, 5 * 60_000, 10 * 60_000, 30 * 60_000, 3_600_000, 3 * 3_600_000];
+const TICK_STEPS = [
+  60_000,
+  5 * 60_000,
+  10 * 60_000,
+  30 * 60_000,
+  3_600_000,
+  3 * 3_600_000,
+  6 * 3_600_000,
+];
 
 /**
  * A day timeline drawn from recorded spans: recorded time in colour, gaps
@@ -178,12 +186,17 @@ export class Timeline {
       if (title) el.title = title;
       parts.push(el);
     };
-    const step = TICK_STEPS.find((s) => width / s <= 12) ?? TICK_STEPS[TICK_STEPS.length - 1]!;
+    // As many ticks as fit with room for their labels (fewer on a phone).
+    const maxTicks = Math.max(2, Math.min(12, Math.floor(this.el.clientWidth / 56)));
+    const step =
+      TICK_STEPS.find((s) => width / s <= maxTicks) ?? TICK_STEPS[TICK_STEPS.length - 1]!;
     // Ticks fall on local clock times (whole hours, minutes).
     const offset = new Date(startMs).getTimezoneOffset() * 60_000;
     for (let t = Math.ceil((startMs - offset) / step) * step + offset; t < endMs; t += step) {
       const label =
-        step >= 3_600_000 && new Date(t).getHours() === 0 ? localDay(t) : clockTime(t).slice(0, 5);
+        step >= 3_600_000 && new Date(t).getHours() === 0
+          ? localDay(t).slice(5)
+          : clockTime(t).slice(0, 5);
       add("tick", t, undefined, label);
     }
     for (const s of this.spans) {
