@@ -1,9 +1,12 @@
-import { createS3Client, type StoredSegment } from "@kiroku/shared";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { createS3Client, type StoredSegment, segmentKey } from "@kiroku/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RecordedBucket, startRecordedBucket } from "../../test/helpers/recorded-bucket";
+import { getBytes } from "../../test/helpers/s3";
 import { parseApiConfig } from "./api-config";
 import { createApp } from "./app";
 import { signedQuery } from "./auth";
+import { liveHoleGraceMs } from "./live-window";
 
 /**
  * The app in-process (`app.request`) against the embedded S3 server over
@@ -146,6 +149,37 @@ describe("live.m3u8", () => {
     expect(text).toContain("#EXT-X-MEDIA-SEQUENCE:4\n");
     expect(text).toContain("#EXT-X-DISCONTINUITY-SEQUENCE:2\n");
     expect(text).not.toContain("ENDLIST");
+  });
+
+  it("404 NOT_LIVE while a run that started after idle waits out the hole grace, then 200", async () => {
+    // A run of seven segments (seq 9 to 15) of a channel whose previous
+    // segment (seq 8) is not listed: it may still be uploading, so live
+    // holds until seq 9 ended longer than the grace ago.
+    const start = rangeEnd + 600_000;
+    const body0 = await getBytes(bucket.s3, BUCKET, segments[0]!.key);
+    for (let i = 0; i < 7; i++) {
+      const ref = {
+        channel: "idle-cam",
+        run: 4,
+        seq: 9 + i,
+        startMs: start + i * 2_000,
+        durationMs: 2_000,
+      };
+      await bucket.s3.send(
+        new PutObjectCommand({ Bucket: BUCKET, Key: segmentKey("movie", ref), Body: body0 }),
+      );
+    }
+    const ended = start + 2_000;
+    const early = makeApp({}, () => ended + 1_000).app;
+    const waiting = await early.request("/v1/channels/idle-cam/live.m3u8", { headers: auth });
+    expect(waiting.status).toBe(404);
+    const body = (await waiting.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe("NOT_LIVE");
+    expect(body.error.message).toContain("idle-cam is starting");
+    const late = makeApp({}, () => ended + liveHoleGraceMs(2)).app;
+    const live = await late.request("/v1/channels/idle-cam/live.m3u8", { headers: auth });
+    expect(live.status).toBe(200);
+    expect(await live.text()).toContain("#EXT-X-MEDIA-SEQUENCE:13\n"); // LIVE_WINDOW 3 of 9..15
   });
 
   it("404 NOT_LIVE when nothing ended within three segment durations", async () => {

@@ -17,14 +17,20 @@
  *    `run`). Inside it `seq` is consecutive, hence runs are consecutive too, so
  *    `MEDIA-SEQUENCE = first.seq` and `DISCONTINUITY-SEQUENCE = first.run`
  *    with a discontinuity at each run change give every segment `seq`/`run`.
+ * 4. The oldest listed segment's predecessor (`seq - 1`) is unlisted: it may
+ *    be long past (a channel starting after idle) or still uploading (the
+ *    recorder sends the newest segment first). Stateless, the two look the
+ *    same, so it counts as a hole like any other: in flight while that
+ *    segment is younger than the grace. Only `seq` 0 has no predecessor;
+ *    the first segment after the counter went down is treated alike.
+ *    Serving the chain early would let the predecessor land later and pull
+ *    the live edge (and the first media sequence) backwards.
  *
- * The first media sequence never decreases as long as a lost hole is not
- * filled after its grace (an upload later than `holeGraceMs`), with one
- * exception: when the window starts at the oldest listed segment (a channel
- * starting after idle), a missing predecessor is indistinguishable from one
- * recorded long ago, so a predecessor landing late grows the window
- * backwards. Waiting the grace at every start would delay live by
- * TARGET_DURATION + 10 s; in-order uploads never hit this.
+ * So the first media sequence never decreases as long as no upload lands
+ * later than `holeGraceMs` after its segment ended. The price is at a run
+ * that starts after idle (nothing of the channel listed before it): live
+ * shows up `holeGraceMs` after the first segment ends instead of at once.
+ * Until then the window is empty and the route answers NOT_LIVE.
  */
 export interface LiveCandidate {
   seq: number;
@@ -41,16 +47,20 @@ export function selectLiveWindow<T extends LiveCandidate>(
 ): T[] {
   if (segments.length === 0 || size < 1) return [];
   const sorted = [...segments].sort((a, b) => a.startMs - b.startMs || a.seq - b.seq);
-  // Live edge: the last segment before the oldest hole still in flight.
+  // Live edge: the last segment before the oldest hole still in flight. A
+  // chain start (the oldest listed segment, or the first after the counter
+  // went down) misses its predecessor unless its seq is 0 (rule 4).
   let edge = sorted.length - 1;
-  for (let i = 1; i < sorted.length; i++) {
-    const prev = sorted[i - 1]!;
+  for (let i = 0; i < sorted.length; i++) {
+    const prev = sorted[i - 1];
     const cur = sorted[i]!;
-    if (cur.seq > prev.seq + 1 && cur.startMs + cur.durationMs + holeGraceMs > nowMs) {
+    const missing = !prev || cur.seq <= prev.seq ? cur.seq > 0 : cur.seq > prev.seq + 1;
+    if (missing && cur.startMs + cur.durationMs + holeGraceMs > nowMs) {
       edge = i - 1;
       break;
     }
   }
+  if (edge < 0) return [];
   const window: T[] = [sorted[edge]!];
   for (let i = edge - 1; i >= 0 && window.length < size; i--) {
     const cand = sorted[i]!;

@@ -78,10 +78,9 @@ describe("the demo", () => {
     await page.locator("#clock", { hasText: /^\d{2}:\d{2}:\d{2}$/ }).waitFor({ timeout: 30_000 });
     // Zoom from the whole day to a few minutes around now, then click inside the newest recording.
     for (let i = 0; i < 8; i++) await page.click("#zoom-in");
-    const span = page.locator(".timeline .span").last();
-    await span.waitFor();
-    const box = (await span.boundingBox())!;
-    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    // The timeline redraws as segments arrive, so the span is found anew at
+    // the click (locator.click retries when an element is replaced under it).
+    await page.locator(".timeline .span").last().click({ timeout: 15_000 });
     await page.locator("#mode", { hasText: "Playback from" }).waitFor({ timeout: 10_000 });
 
     const clock = async () => {

@@ -15,7 +15,8 @@ import { M3U8_TYPE } from "./vod";
  * `selectLiveWindow` for why every segment keeps its media and discontinuity
  * sequence numbers across reloads). Lists only the recent keys: about three
  * windows of target durations back from now, never the channel's history.
- * 404 NOT_LIVE when nothing ended within the last three target durations.
+ * 404 NOT_LIVE when nothing ended within the last three target durations, or
+ * while a run that started after idle waits out the hole grace.
  */
 export function liveHandler(deps: ApiDeps): Handler<ApiEnv> {
   return async (c) => {
@@ -37,6 +38,14 @@ export function liveHandler(deps: ApiDeps): Handler<ApiEnv> {
       );
     }
     const window = selectLiveWindow(segments, windowSize, now, holeGraceMs);
+    if (window.length === 0) {
+      // A run starting after idle: its first segments wait out the grace in
+      // case an earlier segment is still uploading (see selectLiveWindow).
+      throw new NotFoundError(
+        "NOT_LIVE",
+        `channel ${channel} is starting: live begins once its first segment has waited ${holeGraceMs / 1000} s for earlier uploads`,
+      );
+    }
     const uri = await deps.urls.builder(channel, urlPolicy(deps.config, access, now));
     const body = renderLivePlaylist({
       entries: window.map((s) => ({ ...s, uri: uri(s) })),
