@@ -1,3 +1,4 @@
+import { FIRST_SEQ } from "@kiroku/shared";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -51,7 +52,12 @@ describe("selectLiveWindow", () => {
   });
 
   it("serves a channel's very first segment at once", () => {
+    expect(FIRST_SEQ).toBe(1);
+    const first = [seg(FIRST_SEQ, 1, 0)];
+    expect(selectLiveWindow(first, 3, 2_000, GRACE).map((s) => s.seq)).toEqual([FIRST_SEQ]);
+    // Keys may carry seq 0 as well (hand-made buckets): nothing comes before it either.
     expect(selectLiveWindow([seg(0, 1, 0)], 3, 2_000, GRACE).map((s) => s.seq)).toEqual([0]);
+    expect(selectLiveWindow([seg(2, 1, 0)], 3, 2_000, GRACE)).toEqual([]);
   });
 
   it("keeps the old chain until a restarted counter's first segment is past the grace", () => {
@@ -119,7 +125,7 @@ const event: fc.Arbitrary<Event> = fc.oneof(
 function simulate(events: Event[], windowSize: number, boundedDelay: boolean) {
   let now = Date.UTC(2026, 10, 22, 10, 0, 0);
   let clock = now; // recorder's next segment start
-  let seq = 0;
+  let seq = FIRST_SEQ;
   let run = 1;
   let runUsed = false;
   const pending: LiveCandidate[] = [];

@@ -1,3 +1,5 @@
+import { FIRST_SEQ } from "@kiroku/shared";
+
 /**
  * Which segments form the live window. The rule keeps every segment's media
  * sequence number (its `seq`) and discontinuity sequence number (its `run`)
@@ -21,7 +23,7 @@
  *    be long past (a channel starting after idle) or still uploading (the
  *    recorder sends the newest segment first). Stateless, the two look the
  *    same, so it counts as a hole like any other: in flight while that
- *    segment is younger than the grace. Only `seq` 0 has no predecessor;
+ *    segment is younger than the grace. Only FIRST_SEQ has no predecessor;
  *    the first segment after the counter went down is treated alike.
  *    Serving the chain early would let the predecessor land later and pull
  *    the live edge (and the first media sequence) backwards.
@@ -54,7 +56,7 @@ export function selectLiveWindow<T extends LiveCandidate>(
   for (let i = 0; i < sorted.length; i++) {
     const prev = sorted[i - 1];
     const cur = sorted[i]!;
-    const missing = !prev || cur.seq <= prev.seq ? cur.seq > 0 : cur.seq > prev.seq + 1;
+    const missing = !prev || cur.seq <= prev.seq ? cur.seq > FIRST_SEQ : cur.seq > prev.seq + 1;
     if (missing && cur.startMs + cur.durationMs + holeGraceMs > nowMs) {
       edge = i - 1;
       break;

@@ -1,5 +1,6 @@
 import { mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises";
 import path from "node:path";
+import { FIRST_SEQ } from "@kiroku/shared";
 import { type ChannelSpool, parseQueueFileName } from "./spool-layout";
 
 /**
@@ -39,7 +40,7 @@ export class SpoolState {
   static async load(spool: ChannelSpool, channel: string): Promise<SpoolState> {
     await mkdir(spool.incoming, { recursive: true });
     await mkdir(spool.queue, { recursive: true });
-    const counters: SpoolCounters = { nextRun: 1, nextSeq: 1, nextAttempt: 1 };
+    const counters: SpoolCounters = { nextRun: 1, nextSeq: FIRST_SEQ, nextAttempt: 1 };
     try {
       const saved = JSON.parse(await readFile(spool.state, "utf8")) as Partial<SpoolCounters>;
       for (const key of ["nextRun", "nextSeq", "nextAttempt"] as const) {

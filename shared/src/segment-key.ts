@@ -28,9 +28,16 @@ export interface SegmentRef {
   durationMs: number;
   /** Recording run: a per-channel counter that changes whenever ffmpeg (re)starts. */
   run: number;
-  /** Per-channel monotonic sequence number. */
+  /** Per-channel monotonic sequence number, from FIRST_SEQ. */
   seq: number;
 }
+
+/**
+ * The recorder numbers a channel's segments from 1, so a segment with this
+ * `seq` has no predecessor (the live window need not wait for one). Keys
+ * accept 0 as well.
+ */
+export const FIRST_SEQ = 1;
 
 /** A segment found in the bucket. */
 export interface StoredSegment extends SegmentRef {
