@@ -21,6 +21,7 @@ import { deleteRecordingsHandler } from "./routes/delete-recordings";
 import { healthHandler } from "./routes/health";
 import { historyHandler } from "./routes/history";
 import { liveHandler } from "./routes/live";
+import { openApiHandler } from "./routes/openapi";
 import { recordingsHandler } from "./routes/recordings";
 import { segmentHandler } from "./routes/segment";
 import { sessionsHandler } from "./routes/sessions";
@@ -102,6 +103,8 @@ export function createApp(options: AppOptions): Hono<ApiEnv> {
   app.get("/", web.page);
   app.get("/assets/:file", web.asset);
   app.get("/healthz", healthHandler(deps));
+  // The API as OpenAPI 3.1 (openapi.ts, kept in step with these routes by its test); no secret.
+  app.get("/v1/openapi.json", openApiHandler());
   app.get("/v1/channels/:ch/vod.m3u8", read, vodHandler(deps));
   app.get("/v1/channels/:ch/live.m3u8", read, liveHandler(deps));
   app.get("/v1/channels/:ch/recordings", read, recordingsHandler(deps));
