@@ -3,6 +3,7 @@ import path from "node:path";
 import type { Logger } from "@kiroku/shared";
 import { watch as chokidarWatch, type FSWatcher } from "chokidar";
 import { SEGMENT_LIST_NAME } from "./ffmpeg-args";
+import { FFMPEG_PID_NAME } from "./leftover-ffmpeg";
 import { type SegmentListEntry, SegmentListReader } from "./segment-list";
 import type { ChannelSpool } from "./spool-layout";
 
@@ -112,7 +113,7 @@ export class AttemptOutput {
     }
     for (const name of names) {
       const file = path.join(this.dir, name);
-      if (name === SEGMENT_LIST_NAME) {
+      if (name === SEGMENT_LIST_NAME || name === FFMPEG_PID_NAME) {
         await unlink(file).catch(() => {});
         continue;
       }

@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { mkdir, readdir, stat } from "node:fs/promises";
+import { mkdir, readdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "@kiroku/shared";
 import {
@@ -18,6 +18,7 @@ import {
   spawnFfmpeg,
 } from "./ffmpeg-process";
 import { hasHardwareH264Encoder } from "./hardware-encoder";
+import { FFMPEG_PID_NAME, stopLeftoverFfmpeg } from "./leftover-ffmpeg";
 import type { ChannelConfig } from "./recorder-config";
 import { RunClock } from "./run-clock";
 import { sourceTimeoutSeconds } from "./source";
@@ -41,6 +42,10 @@ import { StreamInfoParser } from "./stream-info";
  *   without a deadline.
  * - Kill (stop, stall) escalates: one SIGINT (ffmpeg finalizes and lists its
  *   current segment), SIGTERM after 2 s, SIGKILL 1.5 s later.
+ * - ffmpeg has a process group of its own, so a terminal's Ctrl-C reaches it
+ *   only through this supervisor (ffmpeg-process.ts); one left running by a
+ *   recorder that was killed outright is stopped at the next start before
+ *   its folder is recovered (leftover-ffmpeg.ts).
  * - Segments: see attempt-output.ts (completion), run-clock.ts (time model)
  *   and spool-state.ts (run/seq counters). Each completed segment is moved
  *   into `queue/` under its final name, the counters are persisted, and only
@@ -307,7 +312,11 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
     this.armWatchdog(attempt, this.stallMs + 10_000);
     const proc = (this.opts.spawn ?? spawnFfmpeg)(plan, {
       onLine: (line) => this.onLine(attempt, line),
-      onSpawn: (pid) => this.emit("spawned", { channel: this.opts.channel.name, attempt: id, pid }),
+      onSpawn: (pid) => {
+        // Lets a later recorder stop this ffmpeg should this process die first.
+        void writeFile(path.join(dir, FFMPEG_PID_NAME), `${pid}\n`).catch(() => {});
+        this.emit("spawned", { channel: this.opts.channel.name, attempt: id, pid });
+      },
     });
     attempt.proc = proc;
     this.log.info({ attempt: id, source: this.opts.channel.sourceLabel }, "ffmpeg started");
@@ -490,6 +499,7 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
       const dir = path.join(this.spool.incoming, name);
       if (!(await stat(dir).catch(() => undefined))?.isDirectory()) continue;
       const id = Number(/^a(\d+)$/.exec(name)?.[1] ?? -1);
+      await stopLeftoverFfmpeg(dir, this.log);
       const attempt = this.newAttempt(id, dir, { watch: false });
       const partial = await attempt.output.finish();
       if (attempt.run !== undefined) this.endRun(attempt, "recovered after restart");

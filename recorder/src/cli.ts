@@ -25,7 +25,9 @@ const USAGE = `usage:
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const stop = new AbortController();
-  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  // A terminal's hang-up stops the recorder as gracefully as Ctrl-C or
+  // systemd's SIGTERM (ffmpeg, in its own process group, never sees either).
+  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     process.once(sig, () => stop.abort());
   }
   switch (command) {

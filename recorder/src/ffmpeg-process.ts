@@ -42,6 +42,7 @@ export const spawnFfmpeg: SpawnFfmpeg = (plan, opts = {}) => {
   }
   command.output(plan.output);
   if (plan.outputOptions.length > 0) command.outputOptions(...plan.outputOptions);
+  spawnInOwnProcessGroup(command);
 
   let child: import("node:child_process").ChildProcess | undefined;
   let pending: NodeJS.Signals | undefined;
@@ -94,3 +95,22 @@ export const spawnFfmpeg: SpawnFfmpeg = (plan, opts = {}) => {
     },
   };
 };
+
+/**
+ * ffmpeg runs in a process group of its own (`detached`, i.e. setsid), so a
+ * signal meant for the whole foreground group (Ctrl-C or a hang-up in a
+ * terminal, `kill -- -PGID`) reaches only the recorder, which then stops
+ * ffmpeg with exactly one SIGINT. ffmpeg aborts its output on a second signal
+ * and the segment being written would be lost, never listed. Under systemd
+ * the unit's cgroup still holds ffmpeg, so stopping the unit reaches it.
+ * fluent-ffmpeg (a finished project; its version is pinned) has no spawn
+ * option for this, so its one spawning method is wrapped.
+ */
+function spawnInOwnProcessGroup(command: ffmpeg.FfmpegCommand): void {
+  type SpawnMethod = (args: string[], options: object, ...callbacks: unknown[]) => void;
+  const internals = command as unknown as { _spawnFfmpeg: SpawnMethod };
+  const spawn = internals._spawnFfmpeg;
+  if (typeof spawn !== "function") throw new Error("fluent-ffmpeg has no _spawnFfmpeg to wrap");
+  internals._spawnFfmpeg = (args, options, ...callbacks) =>
+    spawn.call(command, args, { ...options, detached: true }, ...callbacks);
+}

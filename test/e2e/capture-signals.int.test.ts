@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,52 +12,117 @@ const cli = ["--import", "tsx", "recorder/src/cli.ts"];
 
 describe("recorder process signals and configuration", () => {
   const dirs: string[] = [];
+  const orphans: number[] = [];
   afterAll(async () => {
+    for (const pid of orphans) if (isFfmpeg(pid)) process.kill(pid, "SIGKILL");
     for (const d of dirs) await rm(d, { recursive: true, force: true });
   });
 
-  it("finalizes the partial segment on SIGTERM, lists it complete, and exits 0 within 5 s", async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), "kiroku-sigterm-"));
+  // systemd (KillMode=mixed) signals the recorder alone; a terminal signals
+  // its whole foreground process group, ffmpeg's too unless it has its own.
+  it.each([
+    ["SIGTERM to the recorder", "SIGTERM", "process"],
+    ["Ctrl-C in a terminal (SIGINT to the process group)", "SIGINT", "group"],
+    ["a terminal hang-up (SIGHUP to the process group)", "SIGHUP", "group"],
+  ] as const)(
+    "finalizes the partial segment on %s, lists it complete, and exits 0 within 5 s",
+    async (_name, sig, target) => {
+      const dir = await mkdtemp(path.join(os.tmpdir(), "kiroku-signal-"));
+      dirs.push(dir);
+      const child = spawn(
+        process.execPath,
+        [...cli, "capture", "--source", "test", "--out", dir, "--segment", "2"],
+        {
+          cwd: root,
+          env: { ...process.env, LOG_LEVEL: "warn", LOG_FORMAT: "json" },
+          stdio: ["ignore", "pipe", "pipe"],
+          // Its own process group, like a command started in a terminal.
+          detached: true,
+        },
+      );
+      let stderr = "";
+      child.stderr.on("data", (d) => {
+        stderr += d;
+      });
+      const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+      const segs = async () => (await readdir(dir)).filter((n) => n.endsWith(".ts")).sort();
+      await waitFor(async () => (await segs()).length >= 2, 30_000, "two segments");
+      // Mid-segment: about 1 s into the third segment.
+      await new Promise((r) => setTimeout(r, 1_000));
+      const before = await segs();
+      const sentAt = Date.now();
+      if (target === "group") process.kill(-child.pid!, sig);
+      else child.kill(sig);
+      const code = await exited;
+      const exitMs = Date.now() - sentAt;
+      expect(code, stderr).toBe(0);
+      expect(exitMs).toBeLessThan(5_000);
+
+      const after = await segs();
+      expect(after.length).toBe(before.length + 1);
+      const last = after.at(-1)!;
+      const durationMs = Number(/_(\d+)ms_/.exec(last)![1]);
+      expect(durationMs).toBeGreaterThan(200);
+      expect(durationMs).toBeLessThan(2_000);
+      const file = path.join(dir, last);
+      expect((await decodes(file)).errors).toBe("");
+      const video = span(await probePackets(file, "v"));
+      expect(Math.abs(video.duration * 1000 - durationMs)).toBeLessThanOrEqual(41);
+      await expect(readdir(path.join(dir, ".kiroku/cam1/partial"))).rejects.toThrow();
+      console.log(`${sig} to the ${target} → exit 0 in ${exitMs} ms; last segment ${last}`);
+    },
+    60_000,
+  );
+
+  it("stops the ffmpeg a SIGKILLed recorder left running and keeps the segment it was writing", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "kiroku-orphan-"));
     dirs.push(dir);
-    const child = spawn(
-      process.execPath,
-      [...cli, "capture", "--source", "test", "--out", dir, "--segment", "2"],
-      {
+    const capture = (extra: string[]) =>
+      spawn(process.execPath, [...cli, "capture", "--source", "test", "--out", dir, ...extra], {
         cwd: root,
         env: { ...process.env, LOG_LEVEL: "warn", LOG_FORMAT: "json" },
         stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    let stderr = "";
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+      });
     const segs = async () => (await readdir(dir)).filter((n) => n.endsWith(".ts")).sort();
+    const first = capture(["--segment", "2"]);
+    const firstExit = new Promise((r) => first.on("exit", r));
     await waitFor(async () => (await segs()).length >= 2, 30_000, "two segments");
-    // Mid-segment: about 1 s into the third segment.
-    await new Promise((r) => setTimeout(r, 1_000));
-    const before = await segs();
-    const sentAt = Date.now();
-    child.kill("SIGTERM");
-    const code = await exited;
-    const exitMs = Date.now() - sentAt;
-    expect(code, stderr).toBe(0);
-    expect(exitMs).toBeLessThan(5_000);
+    const incoming = path.join(dir, ".kiroku/cam1/incoming");
+    const [attempt] = await readdir(incoming);
+    const pid = Number(await readFile(path.join(incoming, attempt!, "ffmpeg.pid"), "utf8"));
+    orphans.push(pid);
 
-    const after = await segs();
-    expect(after.length).toBe(before.length + 1);
-    const last = after.at(-1)!;
-    const durationMs = Number(/_(\d+)ms_/.exec(last)![1]);
-    expect(durationMs).toBeGreaterThan(200);
-    expect(durationMs).toBeLessThan(2_000);
-    const file = path.join(dir, last);
-    expect((await decodes(file)).errors).toBe("");
-    const video = span(await probePackets(file, "v"));
-    expect(Math.abs(video.duration * 1000 - durationMs)).toBeLessThanOrEqual(41);
+    // Mid-segment, the recorder dies without a chance to stop ffmpeg.
+    await new Promise((r) => setTimeout(r, 1_000));
+    const killedAt = Date.now();
+    first.kill("SIGKILL");
+    await firstExit;
+    expect(isFfmpeg(pid), "ffmpeg outlives a SIGKILLed recorder").toBe(true);
+
+    const second = capture(["--segment", "2", "--duration", "3"]);
+    let logs = "";
+    for (const stream of [second.stdout, second.stderr]) {
+      stream.on("data", (d) => {
+        logs += d;
+      });
+    }
+    const code = await new Promise((r) => second.on("exit", r));
+    expect(code, logs).toBe(0);
+    expect(logs).toContain("the ffmpeg of an earlier recorder is still running; stopping it");
+    expect(isFfmpeg(pid)).toBe(false);
+    // Nothing half-written: the segment in progress at the kill was finished and listed.
     await expect(readdir(path.join(dir, ".kiroku/cam1/partial"))).rejects.toThrow();
-    console.log(`SIGTERM → exit 0 in ${exitMs} ms; last segment ${last}`);
-  }, 60_000);
+    const covering = (await segs()).filter((name) => {
+      const [, day, time, ms] = /^(\d{4}-\d{2}-\d{2})_(\d{2}-\d{2}-\d{2}\.\d{3})Z_(\d+)ms_/.exec(
+        name,
+      )!;
+      const start = Date.parse(`${day}T${time!.replace(/-/g, ":")}Z`);
+      return start - 1_000 <= killedAt && killedAt <= start + Number(ms) + 1_000;
+    });
+    expect(covering.length, (await segs()).join("\n")).toBeGreaterThanOrEqual(1);
+    for (const name of covering) expect((await decodes(path.join(dir, name))).errors).toBe("");
+    console.log(`leftover ffmpeg ${pid} stopped; segments around the kill: ${covering.join(", ")}`);
+  }, 90_000);
 
   it.each([
     [
@@ -120,3 +186,12 @@ describe("recorder process signals and configuration", () => {
     expect(res.stderr).toMatch(/channels\[1\]\.videoSize must be WIDTHxHEIGHT/);
   });
 });
+
+/** True while `pid` is a live ffmpeg (a zombie or a reused pid is not). */
+function isFfmpeg(pid: number): boolean {
+  try {
+    return path.basename(readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")[0]!) === "ffmpeg";
+  } catch {
+    return false;
+  }
+}

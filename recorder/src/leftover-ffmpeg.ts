@@ -1,0 +1,61 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import type { Logger } from "@kiroku/shared";
+
+/** The file in an attempt folder that names the ffmpeg writing into it. */
+export const FFMPEG_PID_NAME = "ffmpeg.pid";
+
+/**
+ * A recorder killed outright (SIGKILL, the OOM killer, a crash outside
+ * systemd's cgroup) leaves its ffmpeg running: ffmpeg has a process group of
+ * its own (see ffmpeg-process.ts), and would go on writing into the spool
+ * forever with no disk guard watching. Before the next recorder recovers that
+ * attempt folder it stops this ffmpeg the way it stops its own, with one
+ * SIGINT, so even the segment in progress is finished and listed; SIGKILL
+ * only if ffmpeg has not exited after `timeoutMs`. A pid is trusted only
+ * while /proc shows an ffmpeg whose arguments name the folder (pids are
+ * reused). Returns whether there was one to stop.
+ */
+export async function stopLeftoverFfmpeg(
+  dir: string,
+  log: Logger,
+  timeoutMs = 5_000,
+): Promise<boolean> {
+  const text = await readFile(path.join(dir, FFMPEG_PID_NAME), "utf8").catch(() => "");
+  const pid = Number(text.trim());
+  if (!Number.isSafeInteger(pid) || pid <= 1 || !(await writesInto(pid, dir))) return false;
+  log.warn({ pid, dir }, "the ffmpeg of an earlier recorder is still running; stopping it");
+  send(pid, "SIGINT");
+  if (await exits(pid, dir, timeoutMs)) return true;
+  log.warn({ pid, dir }, "leftover ffmpeg ignored SIGINT; sending SIGKILL");
+  send(pid, "SIGKILL");
+  await exits(pid, dir, 2_000);
+  return true;
+}
+
+/** True while `pid` is an ffmpeg with an argument inside `dir` (a zombie has no arguments). */
+async function writesInto(pid: number, dir: string): Promise<boolean> {
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+  const args = cmdline.split("\0");
+  const inside = `${path.resolve(dir)}${path.sep}`;
+  return (
+    path.basename(args[0] ?? "").startsWith("ffmpeg") && args.some((a) => a.startsWith(inside))
+  );
+}
+
+async function exits(pid: number, dir: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!(await writesInto(pid, dir))) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return !(await writesInto(pid, dir));
+}
+
+function send(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // Gone already.
+  }
+}
