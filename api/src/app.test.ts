@@ -1,25 +1,13 @@
-import { createS3Client } from "@kiroku/shared";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseApiConfig } from "./api-config";
-import { createApp } from "./app";
+import { OFFLINE_TOKEN, offlineApp } from "../../test/helpers/offline-app";
 
 /**
  * In-process app tests for answers given before any storage access (the S3
  * endpoint here is a closed port: reaching it would fail the test).
  */
-const TOKEN = "unit-token-0123456789";
-const config = parseApiConfig({
-  S3_BUCKETNAME: "cams",
-  S3_ENDPOINT: "http://127.0.0.1:9",
-  AWS_ACCESS_KEY_ID: "x",
-  AWS_SECRET_ACCESS_KEY: "y",
-  API_TOKEN: TOKEN,
-});
-const app = createApp({
-  config,
-  s3: createS3Client(config.s3, { maxAttempts: 1, connectionTimeoutMs: 200 }),
-});
+const TOKEN = OFFLINE_TOKEN;
+const { app } = offlineApp();
 const auth = { Authorization: `Bearer ${TOKEN}` };
 const error = async (res: Response) =>
   ((await res.json()) as { error: { code: string; message: string } }).error;

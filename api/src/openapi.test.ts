@@ -1,8 +1,6 @@
 import { readFileSync } from "node:fs";
-import { createS3Client } from "@kiroku/shared";
 import { describe, expect, it } from "vitest";
-import { parseApiConfig } from "./api-config";
-import { createApp } from "./app";
+import { offlineApp } from "../../test/helpers/offline-app";
 import { type OpenApiDocument, openApiDocument, type Parameter } from "./openapi";
 
 /**
@@ -10,17 +8,7 @@ import { type OpenApiDocument, openApiDocument, type Parameter } from "./openapi
  * parameters, every `$ref` resolvable, and served without credentials. The
  * S3 endpoint is a closed port: nothing here may reach storage.
  */
-const config = parseApiConfig({
-  S3_BUCKETNAME: "cams",
-  S3_ENDPOINT: "http://127.0.0.1:9",
-  AWS_ACCESS_KEY_ID: "x",
-  AWS_SECRET_ACCESS_KEY: "y",
-  API_TOKEN: "unit-token-0123456789",
-});
-const app = createApp({
-  config,
-  s3: createS3Client(config.s3, { maxAttempts: 1, connectionTimeoutMs: 200 }),
-});
+const { app } = offlineApp();
 const doc = openApiDocument({ version: "1.2.3" });
 const METHODS = ["get", "put", "post", "delete", "patch", "head", "options", "trace"] as const;
 

@@ -1,7 +1,5 @@
-import { createS3Client } from "@kiroku/shared";
 import { describe, expect, it } from "vitest";
-import { parseApiConfig } from "../api-config";
-import { createApp } from "../app";
+import { OFFLINE_TOKEN, offlineApp } from "../../../test/helpers/offline-app";
 import { signedQuery } from "../auth";
 
 /**
@@ -9,21 +7,9 @@ import { signedQuery } from "../auth";
  * touching storage: the S3 endpoint here is a closed port, so a request that
  * reached it would be a 503, not the 400/401/403 asserted.
  */
-const TOKEN = "unit-token-0123456789";
+const TOKEN = OFFLINE_TOKEN;
 const SECRET = "unit-signing-secret-0123456789abcdef";
-const base = {
-  S3_BUCKETNAME: "cams",
-  S3_ENDPOINT: "http://127.0.0.1:9",
-  AWS_ACCESS_KEY_ID: "x",
-  AWS_SECRET_ACCESS_KEY: "y",
-};
-const make = (env: Record<string, string>) => {
-  const config = parseApiConfig({ ...base, ...env });
-  return createApp({
-    config,
-    s3: createS3Client(config.s3, { maxAttempts: 1, connectionTimeoutMs: 200 }),
-  });
-};
+const make = (env: Record<string, string>) => offlineApp({ API_TOKEN: undefined, ...env }).app;
 const app = make({ API_TOKEN: TOKEN, SIGNING_SECRET: SECRET });
 const auth = { Authorization: `Bearer ${TOKEN}` };
 const json = { ...auth, "Content-Type": "application/json" };
@@ -240,12 +226,7 @@ describe("admin auth", () => {
 describe("sessions (no storage needed)", () => {
   it("mints a live URL on the request's host, signed, expiring at now + expiresIn", async () => {
     const now = Date.UTC(2026, 10, 22, 10, 30, 0);
-    const config = parseApiConfig({ ...base, API_TOKEN: TOKEN, SIGNING_SECRET: SECRET });
-    const pinned = createApp({
-      config,
-      s3: createS3Client(config.s3, { maxAttempts: 1 }),
-      now: () => now,
-    });
+    const pinned = offlineApp({ SIGNING_SECRET: SECRET }, () => now).app;
     const res = await pinned.request("https://cams.example/v1/channels/cam1/sessions", {
       method: "POST",
       headers: json,

@@ -1,21 +1,12 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
-import { createS3Client } from "@kiroku/shared";
 import { beforeAll, describe, expect, it } from "vitest";
-import { parseApiConfig } from "../api-config";
-import { createApp } from "../app";
+import { offlineApp } from "../../../test/helpers/offline-app";
 
 /** The web page as the API serves it, built by the real build script first. */
 describe("web page routes", () => {
   const root = path.resolve(import.meta.dirname, "../../..");
-  const config = parseApiConfig({
-    S3_BUCKETNAME: "cams",
-    S3_ENDPOINT: "http://127.0.0.1:9",
-    AWS_ACCESS_KEY_ID: "x",
-    AWS_SECRET_ACCESS_KEY: "y",
-    API_TOKEN: "unit-token-0123456789",
-  });
-  const app = createApp({ config, s3: createS3Client(config.s3, { maxAttempts: 1 }) });
+  const { app } = offlineApp();
 
   beforeAll(() => {
     execFileSync(process.execPath, [path.join(root, "scripts/build.mjs"), "api"], {
