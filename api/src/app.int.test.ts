@@ -1,12 +1,20 @@
-import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { createS3Client, type StoredSegment, segmentKey } from "@kiroku/shared";
+import { DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import {
+  type ChannelStatus,
+  createS3Client,
+  type StoredSegment,
+  segmentKey,
+  statusKey,
+} from "@kiroku/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { heartbeat } from "../../test/helpers/heartbeat";
 import { type RecordedBucket, startRecordedBucket } from "../../test/helpers/recorded-bucket";
 import { getBytes } from "../../test/helpers/s3";
 import { parseApiConfig } from "./api-config";
 import { createApp } from "./app";
 import { signedQuery } from "./auth";
 import { liveHoleGraceMs } from "./live-window";
+import { META_CACHE_MS } from "./meta-cache";
 
 /**
  * The app in-process (`app.request`) against the embedded S3 server over
@@ -137,6 +145,63 @@ describe("vod.m3u8", () => {
       .replace("_s0.ts", "_s1.ts")
       .replace(/_\d+ms_/, `_${segments[1]!.durationMs}ms_`);
     expect((await app.request(`/v1/channels/cam1/${other}`)).status).toBe(403);
+  });
+});
+
+describe("vod.m3u8 while the recorder still uploads a backlog", () => {
+  it("serves a past range fresh, not as final, until the heartbeat says nothing for it is on its way", async () => {
+    let now = rangeEnd + 600_000;
+    const { app } = makeApp({}, () => now);
+    const url = `/v1/channels/cam1/vod.m3u8?start=${iso(T0)}&end=${iso(rangeEnd)}`;
+    const late = segments[1]!;
+    const lateBytes = await getBytes(bucket.s3, BUCKET, late.key);
+    const putStatus = (status: ChannelStatus) =>
+      bucket.s3.send(
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: statusKey("movie", "cam1"),
+          Body: JSON.stringify(status),
+        }),
+      );
+    const fetchPlaylist = async () => {
+      const res = await app.request(url, { headers: auth });
+      expect(res.status).toBe(200);
+      return { cacheControl: res.headers.get("cache-control"), text: await res.text() };
+    };
+    const name = late.key.split("/").at(-1)!;
+    try {
+      // The recorder is back after an outage: one segment of the range is still in its spool.
+      await bucket.s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: late.key }));
+      await putStatus(
+        heartbeat(now, {
+          queue: { segments: 1, bytes: lateBytes.length, oldestStartMs: late.startMs },
+        }),
+      );
+      const before = await fetchPlaylist();
+      expect(before.cacheControl).toBe("private, max-age=1");
+      expect(before.text).toContain("#EXT-X-ENDLIST");
+      expect(before.text).not.toContain(name);
+
+      // It lands: the very next request has it (nothing was cached as final).
+      await bucket.s3.send(
+        new PutObjectCommand({ Bucket: BUCKET, Key: late.key, Body: lateBytes }),
+      );
+      expect((await fetchPlaylist()).text).toContain(name);
+
+      // The spool is empty and the heartbeat says so: from now on the playlist is final.
+      now += META_CACHE_MS;
+      await putStatus(heartbeat(now, { queue: { segments: 0, bytes: 0 } }));
+      const settled = await fetchPlaylist();
+      expect(settled.cacheControl).toMatch(/^private, max-age=\d+, immutable$/);
+      expect(settled.text).toContain(name);
+    } finally {
+      await bucket.s3.send(
+        new PutObjectCommand({ Bucket: BUCKET, Key: late.key, Body: lateBytes }),
+      );
+      await bucket.s3.send(
+        new DeleteObjectCommand({ Bucket: BUCKET, Key: statusKey("movie", "cam1") }),
+      );
+    }
   });
 });
 

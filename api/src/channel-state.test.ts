@@ -1,42 +1,12 @@
 import type { ChannelStatus } from "@kiroku/shared";
 import { describe, expect, it } from "vitest";
+import { heartbeat } from "../../test/helpers/heartbeat";
 import { channelState, redactText, staleAfterMs, statJson } from "./channel-state";
 
 const NOW = Date.UTC(2026, 10, 22, 10, 30, 0);
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function status(over: Partial<ChannelStatus> = {}): ChannelStatus {
-  return {
-    schema: 1,
-    channel: "cam1",
-    state: "recording",
-    since: iso(NOW - 600_000),
-    source: "rtsp://admin:pw@10.0.0.5/stream",
-    media: {
-      videoCodec: "h264",
-      width: 1280,
-      height: 720,
-      fps: 30,
-      bitrate: 2_000_000,
-      audioCodec: "aac",
-      audioSampleRate: 48_000,
-    },
-    lastSegment: {
-      key: "movie/cam1/2026-11-22/10-29-58.000Z_2000ms_r3_s9.ts",
-      startMs: NOW - 2_000,
-      durationMs: 2_000,
-    },
-    queue: { segments: 2, bytes: 1234 },
-    diskFreeBytes: 10_000,
-    dropped: 0,
-    lastError: null,
-    recorderVersion: "0.1.0",
-    updatedAt: iso(NOW - 1_000),
-    intervalSeconds: 5,
-    hostname: "pi",
-    ...over,
-  };
-}
+const status = (over: Partial<ChannelStatus> = {}) => heartbeat(NOW, over);
 const enabled = { status: "enabled" as const, updatedAt: iso(NOW - 3_600_000) };
 const disabled = { status: "disabled" as const, updatedAt: iso(NOW - 60_000) };
 

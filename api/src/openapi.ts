@@ -358,7 +358,7 @@ function routes(): Route[] {
       tag: "playback",
       summary: "Range playlist",
       description:
-        "Every segment overlapping the range, playback starting at `start`. A finished range is a cached VOD playlist (with ETag); one reaching into the future a growing EVENT playlist.",
+        "Every segment overlapping the range, playback starting at `start`. A finished range is a VOD playlist (with ETag), cached as immutable once the recorder's heartbeat says no upload for it is still on its way; one reaching into the future a growing EVENT playlist.",
       access: "playback",
       storage: true,
       parameters: [...rangeOrDuration, ref("parameters", "ifNoneMatch")],

@@ -1,46 +1,17 @@
 import type { ChannelSettings } from "@kiroku/shared";
 import { getSettings } from "./channel-store";
 import type { ApiDeps } from "./context";
+import { cachedMeta, rememberMeta } from "./meta-cache";
 
-/**
- * How long a channel's settings are reused in-process before being read
- * again. live.m3u8 is reloaded by every viewer every few seconds; one GET per
- * channel per few seconds is enough to pick up a new live window, and a PUT
- * through this instance takes effect at once (it replaces the entry).
- */
-export const SETTINGS_CACHE_MS = 5_000;
-const MAX_ENTRIES = 1_000;
+const keyOf = (channel: string) => `settings|${channel}`;
 
-interface Entry {
-  settings: ChannelSettings | undefined;
-  atMs: number;
-}
-
-// Keyed by the app's deps: each app (and each test's app) has its own cache, no global state.
-const caches = new WeakMap<ApiDeps, Map<string, Entry>>();
-
-function cacheOf(deps: ApiDeps): Map<string, Entry> {
-  let cache = caches.get(deps);
-  if (!cache) {
-    cache = new Map();
-    caches.set(deps, cache);
-  }
-  return cache;
-}
-
-/** The channel's settings, at most SETTINGS_CACHE_MS old (undefined: none stored). */
-export async function cachedSettings(
+/** The channel's settings, at most META_CACHE_MS old (undefined: none stored). */
+export function cachedSettings(
   deps: ApiDeps,
   channel: string,
   signal?: AbortSignal,
 ): Promise<ChannelSettings | undefined> {
-  const cache = cacheOf(deps);
-  const now = deps.now();
-  const hit = cache.get(channel);
-  if (hit && now - hit.atMs < SETTINGS_CACHE_MS && now >= hit.atMs) return hit.settings;
-  const settings = await getSettings(deps, channel, signal);
-  rememberSettings(deps, channel, settings);
-  return settings;
+  return cachedMeta(deps, keyOf(channel), () => getSettings(deps, channel, signal));
 }
 
 /** Records settings just written (or deleted: undefined) so this instance serves them at once. */
@@ -49,9 +20,7 @@ export function rememberSettings(
   channel: string,
   settings: ChannelSettings | undefined,
 ): void {
-  const cache = cacheOf(deps);
-  if (cache.size >= MAX_ENTRIES) cache.clear();
-  cache.set(channel, { settings, atMs: deps.now() });
+  rememberMeta(deps, keyOf(channel), settings);
 }
 
 /**

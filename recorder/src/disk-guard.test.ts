@@ -112,7 +112,12 @@ describe("DiskGuard", () => {
     expect(dropped).toEqual([1, 2, 3]);
     expect(usage.spoolBytes).toBeLessThanOrEqual(40 * KB - 10 * KB);
     expect(await folderBytes(spoolDir)).toBe(usage.spoolBytes);
-    expect(uploader.queueStats("cam")).toEqual({ segments: 3, bytes: 30 * KB });
+    // s1 to s3 dropped: the oldest left is s4.
+    expect(uploader.queueStats("cam")).toEqual({
+      segments: 3,
+      bytes: 30 * KB,
+      oldestStartMs: T0 + 4 * 2_000,
+    });
     expect(
       deleted.filter((d) => d.kind === "queued").every((d) => d.key?.startsWith("movie/cam/")),
     ).toBe(true);

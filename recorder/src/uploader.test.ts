@@ -82,6 +82,7 @@ describe("Uploader scheduling (in-memory S3)", () => {
     const s3 = new FakeS3Client();
     const u = uploader(s3);
     expect(await u.resume()).toBe(6);
+    expect(u.queueStats("cam")).toEqual({ segments: 6, bytes: 600, oldestStartMs: T0 + 2_000 });
     await s3.waitFor(2);
     // Both slots start at once (their requests may go out in either order).
     expect(sentSeqs(s3).sort(bySeq)).toEqual([1, 6]);
@@ -99,10 +100,13 @@ describe("Uploader scheduling (in-memory S3)", () => {
       await s3.waitFor(s3.requests.length + 1);
       expect(sentSeqs(s3).at(-1)).toBe(next);
     }
+    // s1 and s2 are in the bucket: the oldest still waiting is s3.
+    expect(u.queueStats("cam").oldestStartMs).toBe(T0 + 3 * 2_000);
     request(s3, 4).resolve();
     request(s3, 3).resolve();
     await u.idle();
     expect(s3.requests).toHaveLength(6);
+    expect(u.queueStats("cam")).toEqual({ segments: 0, bytes: 0 });
     expect(await readdir(channelSpool(dir, "cam").queue)).toEqual([]);
   });
 

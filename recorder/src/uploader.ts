@@ -119,6 +119,11 @@ export interface UploaderEvents {
 export interface QueueStats {
   segments: number;
   bytes: number;
+  /**
+   * Start of the oldest segment waiting (epoch ms), absent when none: the
+   * API keeps a playlist reaching past it out of its "final" cache.
+   */
+  oldestStartMs?: number;
 }
 
 /** S3's smallest part size: lib-storage refuses anything smaller. */
@@ -177,9 +182,18 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     return { ...this.healthState };
   }
 
-  /** Queue depth of one channel. */
+  /** Queue depth of one channel, with its oldest segment's start. */
   queueStats(channel: string): QueueStats {
-    return { ...(this.stats.get(channel) ?? { segments: 0, bytes: 0 }) };
+    const stats = this.stats.get(channel) ?? { segments: 0, bytes: 0 };
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const item of this.pending.values()) {
+      if (item.seg.channel === channel && item.startMs < oldest) oldest = item.startMs;
+    }
+    return {
+      segments: stats.segments,
+      bytes: stats.bytes,
+      ...(oldest < Number.POSITIVE_INFINITY ? { oldestStartMs: oldest } : {}),
+    };
   }
 
   /** Queue depth over all channels. */

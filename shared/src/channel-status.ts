@@ -75,8 +75,15 @@ export const channelStatusSchema = z.looseObject({
     .optional(),
   /** The newest segment confirmed in the bucket, and when. */
   lastUploaded: z.object({ key: z.string(), at: z.string() }).optional(),
-  /** Segments waiting in the spool for upload (including those being uploaded). */
-  queue: z.object({ segments: z.number(), bytes: z.number() }),
+  /**
+   * Segments waiting in the spool for upload (including those being
+   * uploaded), and the start of the oldest of them (epoch ms) when any.
+   */
+  queue: z.object({
+    segments: z.number(),
+    bytes: z.number(),
+    oldestStartMs: z.number().optional(),
+  }),
   /** Free bytes on the spool's file system, or null when unknown. */
   diskFreeBytes: z.number().nullable(),
   /** Segments dropped unuploaded to keep the disk from filling, since the recorder started. */

@@ -19,6 +19,7 @@ import {
 import { renderRangePlaylist } from "../m3u8";
 import { urlPolicy } from "../segment-urls";
 import { parseRangeQuery } from "../time-range";
+import { settledBefore } from "../upload-backlog";
 
 export const M3U8_TYPE = "application/vnd.apple.mpegurl";
 
@@ -26,7 +27,9 @@ export const M3U8_TYPE = "application/vnd.apple.mpegurl";
  * `GET /v1/channels/:ch/vod.m3u8?start&end|duration`: every segment
  * overlapping the range (the one holding `start` included), starting playback
  * at `start` exactly. A range that is over (its end plus the settle time for
- * the last upload has passed) is a VOD playlist, cached and immutable; one
+ * the last upload has passed) is a VOD playlist, cached and immutable once
+ * the recorder's heartbeat says no upload for it is still on its way (see
+ * upload-backlog.ts; until then it is served fresh on every request). One
  * reaching into the future is a growing EVENT playlist (live replay).
  */
 export function vodHandler(deps: ApiDeps): Handler<ApiEnv> {
@@ -36,7 +39,8 @@ export function vodHandler(deps: ApiDeps): Handler<ApiEnv> {
     const access = accessOf(c);
     authorizeScope(deps.config, access, { channel, resource: "vod", ...range });
     const now = deps.now();
-    const finished = now >= range.endMs + lookbackMs(deps.config);
+    const over = now >= range.endMs + lookbackMs(deps.config);
+    const finished = over && (await settledBefore(deps, channel, range.endMs, c.req.raw.signal));
     const policy = urlPolicy(deps.config, access, now);
     const shared = deps.config.publicPlayback;
     const cacheKey = `${channel}|${range.startMs}|${range.endMs}|${policy.cacheTag}`;
@@ -57,7 +61,7 @@ export function vodHandler(deps: ApiDeps): Handler<ApiEnv> {
       body = renderRangePlaylist({
         entries: segments.map((s) => ({ ...s, uri: uri(s) })),
         requestedStartMs: range.startMs,
-        type: finished ? "VOD" : "EVENT",
+        type: over ? "VOD" : "EVENT",
         gapToleranceMs: API_DEFAULTS.GAP_TOLERANCE_MS,
       });
       etag = etagOf(body);
