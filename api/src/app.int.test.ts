@@ -317,6 +317,42 @@ describe("clip.ts", () => {
     expect(res.status).toBe(413);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("CLIP_TOO_LARGE");
   });
+
+  it("HEAD answers the same checks and headers with no body; a clip session's URL downloads with no header", async () => {
+    const { app } = makeApp();
+    const range = "start=2026-11-22T10:30:00Z&end=2026-11-22T10:30:04Z";
+    const head = await app.request(`/v1/channels/cam1/clip.ts?${range}`, {
+      method: "HEAD",
+      headers: auth,
+    });
+    expect(head.status).toBe(200);
+    const expected = segments.slice(0, 2).reduce((n, s) => n + s.size!, 0);
+    expect(head.headers.get("content-length")).toBe(String(expected));
+    expect((await head.arrayBuffer()).byteLength).toBe(0);
+    const empty = await app.request(
+      "/v1/channels/cam1/clip.ts?start=2026-11-21T00:00:00Z&end=2026-11-21T00:01:00Z",
+      { method: "HEAD", headers: auth },
+    );
+    expect(empty.status).toBe(404);
+
+    const session = await app.request("/v1/channels/cam1/sessions", {
+      method: "POST",
+      headers: { ...auth, "Content-Type": "application/json" },
+      body: JSON.stringify({
+        mode: "clip",
+        start: "2026-11-22T10:30:00Z",
+        end: "2026-11-22T10:30:04Z",
+      }),
+    });
+    expect(session.status).toBe(201);
+    const { path } = (await session.json()) as { path: string };
+    const file = await app.request(path); // no Authorization: the signature is the credential
+    expect(file.status).toBe(200);
+    expect(file.headers.get("content-type")).toBe("video/mp2t");
+    expect((await file.arrayBuffer()).byteLength).toBe(expected);
+    // A clip signature opens the clip only, not the same range's playlist.
+    expect((await app.request(path.replace("/clip.ts?", "/vod.m3u8?"))).status).toBe(403);
+  });
 });
 
 describe("signed URLs", () => {

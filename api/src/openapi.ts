@@ -13,6 +13,7 @@ import {
   SESSION_DEFAULT_SECONDS,
   SESSION_MAX_SECONDS,
   SESSION_MIN_SECONDS,
+  SESSION_MODES,
 } from "./session-request";
 
 /**
@@ -657,7 +658,7 @@ function routes(): Route[] {
       tag: "channels",
       summary: "A signed, expiring playback URL",
       description:
-        "Live or a range; any player can open it without headers. Nothing is stored: the signature is the session.",
+        "Live, a range playlist, or a range as one file to download; any player or browser opens it without headers. Nothing is stored: the signature is the session.",
       access: "admin",
       storage: false,
       parameters: [ch],
@@ -938,9 +939,10 @@ function components(): OpenApiDocument["components"] {
         type: "object",
         additionalProperties: false,
         required: ["mode"],
-        description: "`range` needs `start` and `end`; `live` takes neither.",
+        description:
+          "`range` (a playlist) and `clip` (one MPEG-TS file) need `start` and `end`; `live` takes neither.",
         properties: {
-          mode: { type: "string", enum: ["live", "range"] },
+          mode: { type: "string", enum: [...SESSION_MODES] },
           start: ref("schemas", "TimeInput"),
           end: ref("schemas", "TimeInput"),
           expiresIn: {
@@ -954,10 +956,10 @@ function components(): OpenApiDocument["components"] {
       },
       Session: object(
         {
-          url: str("Absolute playback URL (`live.m3u8` or `vod.m3u8`, signed)."),
+          url: str("Absolute URL (`live.m3u8`, `vod.m3u8` or `clip.ts`, signed)."),
           path: str("The same without scheme and host."),
           channel: str(),
-          mode: { type: "string", enum: ["live", "range"] },
+          mode: { type: "string", enum: [...SESSION_MODES] },
           ...rangeFields,
           expiresIn: int(),
           expiresAt: time(),

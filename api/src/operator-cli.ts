@@ -18,7 +18,7 @@ export const OPERATOR_USAGE = `Usage: pnpm api channels <command> [options]
                                             --purge also deletes every recording
   stat CH                                   Live | Idle | Disabled and what the recorder reports
   history CH [--limit N]                    latest recording runs (default 10, at most 100)
-  sessions CH --mode live|range [--start T --end T] [--expires-in S]
+  sessions CH --mode live|range|clip [--start T --end T] [--expires-in S]
                                             a signed playback URL (300..43200 s, default 3600)
   playlists CH                              stored VOD playlists
   playlists CH create NAME --start T --end T [--overwrite]
@@ -180,7 +180,7 @@ export function parseOperatorArgs(argv: readonly string[]): OperatorCommand {
       const base = needChannel();
       noMore();
       const mode = str("mode");
-      if (mode === undefined) throw usage("mode", "--mode live|range is required");
+      if (mode === undefined) throw usage("mode", "--mode live|range|clip is required");
       const body: Record<string, unknown> = { mode };
       if (str("start") !== undefined) body.start = str("start");
       if (str("end") !== undefined) body.end = str("end");

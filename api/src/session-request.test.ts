@@ -37,6 +37,9 @@ describe("parseSessionRequest", () => {
       startMs: 1795343400_000,
       endMs: 1795343460_000,
     });
+    expect(
+      parseSessionRequest({ mode: "clip", start: "1795343400", end: 1795343460 }, 24).mode,
+    ).toBe("clip");
   });
 
   it.each([
@@ -50,6 +53,7 @@ describe("parseSessionRequest", () => {
     [{ mode: "range", end: "1795343460" }, "start"],
     [{ mode: "range", start: "1795343400" }, "end"],
     [{ mode: "range", start: "1795343460", end: "1795343400" }, "end"],
+    [{ mode: "clip", start: "1795343400" }, "end"],
     [{ mode: "live", expires: 600 }, "expires"],
   ])("refuses %j naming %s", (body, field) => {
     expect(fieldOf(() => parseSessionRequest(body, 24))).toBe(field);
@@ -95,5 +99,26 @@ describe("sessionPath", () => {
     };
     expect(() => authorizeScope(settings, access, scope)).not.toThrow();
     expect(() => authorizeScope(settings, access, { ...scope, endMs: 2_000_001 })).toThrow();
+  });
+
+  it("signs a clip URL that opens the clip of that range and nothing else", () => {
+    const req = {
+      mode: "clip" as const,
+      expiresInSeconds: 600,
+      startMs: 1_000_000,
+      endMs: 2_000_000,
+    };
+    const path = sessionPath(KEY, "cam1", req, exp);
+    expect(path).toMatch(
+      /^\/v1\/channels\/cam1\/clip\.ts\?start=1000000&end=2000000&exp=1900000000&sig=[\w-]{43}$/,
+    );
+    const q = query(path);
+    const access = authenticateRead(settings, undefined, (n) => q.get(n) ?? undefined, 0);
+    const range = { channel: "cam1", startMs: 1_000_000, endMs: 2_000_000 };
+    expect(() => authorizeScope(settings, access, { ...range, resource: "clip" })).not.toThrow();
+    // The same range as a playlist is another resource: the clip signature does not open it.
+    expect(() => authorizeScope(settings, access, { ...range, resource: "vod" })).toThrow(
+      /signature does not match/,
+    );
   });
 });

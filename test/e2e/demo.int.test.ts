@@ -1,9 +1,10 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { type BrowserContext, chromium } from "playwright-core";
 import { afterAll, describe, expect, it } from "vitest";
+import { decodes } from "../helpers/ffmpeg-tools";
 import { CHROMIUM_ARGS } from "../helpers/player";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -97,6 +98,33 @@ describe("the demo", () => {
       () => `the clock stayed at ${first}`,
     );
     expect(later > first).toBe(true);
+
+    // Drag across the newest recording and download it: the browser's own
+    // download (a signed clip URL), an MPEG-TS file ffmpeg decodes.
+    const box = await waitFor(
+      async () => (await page.locator(".timeline .span").last().boundingBox()) ?? undefined,
+      10_000,
+      () => "the newest span has no box",
+    );
+    const y = box.y + box.height / 2;
+    await page.mouse.move(box.x + box.width * 0.1, y);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.5, y, { steps: 5 });
+    await page.mouse.move(box.x + box.width * 0.9, y, { steps: 5 });
+    await page.mouse.up();
+    await page.locator("#range-actions").waitFor({ timeout: 10_000 });
+    const [download] = await Promise.all([
+      page.waitForEvent("download", { timeout: 30_000 }),
+      page.click("#clip-button"),
+    ]);
+    expect(download.suggestedFilename()).toMatch(
+      /^cam1_\d{8}T\d{6}(\.\d{3})?Z-\d{8}T\d{6}(\.\d{3})?Z\.ts$/,
+    );
+    const clip = path.join(dataDir, download.suggestedFilename());
+    await download.saveAs(clip);
+    expect((await readFile(clip))[0]).toBe(0x47); // MPEG-TS sync byte
+    expect((await decodes(clip)).errors).toBe("");
+
     await mkdir(artifacts, { recursive: true });
     await page.screenshot({ path: path.join(artifacts, "demo.png"), fullPage: true });
 

@@ -39,6 +39,21 @@ export function clipHandler(deps: ApiDeps): Handler<ApiEnv> {
         413,
       );
     }
+    const first = segments[0]!;
+    const last = segments[segments.length - 1]!;
+    const filename = `${channel}_${compactUtc(range.startMs)}-${compactUtc(range.endMs)}.ts`;
+    const headers: Record<string, string> = {
+      "Content-Type": "video/mp2t",
+      "Content-Disposition": `attachment; filename="${filename}"`,
+      "Cache-Control": "private, no-store",
+      "X-Kiroku-Clip-Start": formatTime(first.startMs),
+      "X-Kiroku-Clip-End": formatTime(last.startMs + last.durationMs),
+      "X-Kiroku-Segments": String(segments.length),
+    };
+    if (total !== undefined) headers["Content-Length"] = String(total);
+    // HEAD: the same checks and headers without touching a segment, so a page
+    // can learn of a 404 or 413 before handing the URL to the browser's downloads.
+    if (c.req.method === "HEAD") return new Response(null, { status: 200, headers });
     const abort = new AbortController();
     c.req.raw.signal.addEventListener("abort", () => abort.abort(), { once: true });
     const open = (seg: StoredSegment) => openSegment(deps, seg, abort.signal);
@@ -74,18 +89,6 @@ export function clipHandler(deps: ApiDeps): Handler<ApiEnv> {
         void reader.cancel().catch(() => {});
       },
     });
-    const first = segments[0]!;
-    const last = segments[segments.length - 1]!;
-    const filename = `${channel}_${compactUtc(range.startMs)}-${compactUtc(range.endMs)}.ts`;
-    const headers: Record<string, string> = {
-      "Content-Type": "video/mp2t",
-      "Content-Disposition": `attachment; filename="${filename}"`,
-      "Cache-Control": "private, no-store",
-      "X-Kiroku-Clip-Start": formatTime(first.startMs),
-      "X-Kiroku-Clip-End": formatTime(last.startMs + last.durationMs),
-      "X-Kiroku-Segments": String(segments.length),
-    };
-    if (total !== undefined) headers["Content-Length"] = String(total);
     return new Response(stream, { status: 200, headers });
   };
 }

@@ -5,7 +5,7 @@ import { readJsonObject } from "../json-body";
 import { parseSessionRequest, sessionPath } from "../session-request";
 
 /**
- * `POST /v1/channels/:ch/sessions {mode: "live"|"range", start?, end?, expiresIn?}`
+ * `POST /v1/channels/:ch/sessions {mode: "live"|"range"|"clip", start?, end?, expiresIn?}`
  * (KVS GetHLSStreamingSessionURL): a playback URL signed until now +
  * expiresIn (300 to 43,200 s, default 3,600) that works in any player
  * without headers. The URL's host is the one the request came to, so it is
@@ -37,7 +37,7 @@ export function sessionsHandler(deps: ApiDeps): Handler<ApiEnv> {
         path,
         channel,
         mode: req.mode,
-        ...(req.mode === "range"
+        ...(req.mode !== "live"
           ? { start: new Date(req.startMs).toISOString(), end: new Date(req.endMs).toISOString() }
           : {}),
         expiresIn: req.expiresInSeconds,

@@ -178,27 +178,40 @@ function select(range: Span | undefined): void {
     `${clockTime(range.startMs)} – ${clockTime(range.endMs)} (${durationLabel(range.endMs - range.startMs)})`;
 }
 
+/**
+ * The browser downloads the clip itself, streamed to disk whatever its
+ * length (a phone could not hold an hour of video in memory). With a token
+ * the API signs a clip URL for five minutes (a header cannot go with a
+ * download); a public API links the clip as it is. A HEAD first surfaces
+ * "nothing recorded" or "too large" here rather than as a failed download.
+ */
 async function downloadClip(): Promise<void> {
   if (!selection) return;
-  const { startMs, endMs } = selection;
+  const range = { start: isoWithOffset(selection.startMs), end: isoWithOffset(selection.endMs) };
   say("Preparing the clip…");
   try {
-    const response = await api.request(
-      "GET",
-      api.url(`/v1/channels/${channel}/clip.ts`, {
-        start: isoWithOffset(startMs),
-        end: isoWithOffset(endMs),
-      }),
-    );
+    const href = api.token
+      ? api.url(
+          (
+            await api.json<{ path: string }>("POST", `/v1/channels/${channel}/sessions`, {
+              mode: "clip",
+              ...range,
+              expiresIn: 300,
+            })
+          ).path,
+        )
+      : api.url(`/v1/channels/${channel}/clip.ts`, range);
+    const head = await fetch(href, { method: "HEAD" });
+    if (!head.ok) await api.request("GET", href); // throws with the API's own message
     const name =
-      /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") ?? "")?.[1] ??
+      /filename="([^"]+)"/.exec(head.headers.get("Content-Disposition") ?? "")?.[1] ??
       `${channel}.ts`;
     const link = document.createElement("a");
-    link.href = URL.createObjectURL(await response.blob());
+    link.href = href;
     link.download = name;
     link.click();
-    setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
-    say(`Downloaded ${name}.`);
+    const bytes = Number(head.headers.get("Content-Length"));
+    say(`Downloading ${name}${bytes > 0 ? ` (${(bytes / 1e6).toFixed(1)} MB)` : ""}.`);
   } catch (err) {
     say(`Clip failed: ${(err as Error).message}`);
   }
