@@ -20,6 +20,7 @@ import {
 import { hasHardwareH264Encoder } from "./hardware-encoder";
 import { FFMPEG_PID_NAME, stopLeftoverFfmpeg } from "./leftover-ffmpeg";
 import type { ChannelConfig } from "./recorder-config";
+import { rtmpPeerAddress } from "./rtmp-peer";
 import { RunClock } from "./run-clock";
 import { sourceTimeoutSeconds } from "./source";
 import { type ChannelSpool, channelSpool, queueFileName } from "./spool-layout";
@@ -390,11 +391,18 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
     attempt.segments++;
     this.armWatchdog(attempt, this.stallMs);
     if (newRun) {
+      const source = this.opts.channel.source;
+      // An RTMP run is one publisher: name it (its connection is still open now).
+      const remoteAddress =
+        source.kind === "rtmp" && attempt.exit === undefined
+          ? await rtmpPeerAddress(source.port)
+          : undefined;
       this.emit("runStarted", {
         channel: ref.channel,
         run: ref.run,
         startMs: ref.startMs,
         source: this.opts.channel.sourceLabel,
+        ...(remoteAddress ? { remoteAddress } : {}),
         media,
       });
       this.emit("media", { channel: ref.channel, run: ref.run, media });

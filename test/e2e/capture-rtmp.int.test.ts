@@ -77,9 +77,11 @@ describe("RTMP ingest", () => {
       log: silentLogger(),
       onSegment: (seg) => segments.push(seg),
     });
+    const publishers: (string | undefined)[] = [];
     recorder.on("runStarted", (e) => {
       expect(e.source).not.toContain("s3cretkey");
       started.push(e.run);
+      publishers.push(e.remoteAddress);
     });
     let spawned = 0;
     recorder.on("spawned", () => spawned++);
@@ -92,6 +94,10 @@ describe("RTMP ingest", () => {
     await publish(url, 6);
     await waitFor(() => started.length >= 2 && spawned >= 3, 10_000, "the second run to end");
 
+    // Each run names its publisher: two connections from this host.
+    expect(publishers).toHaveLength(2);
+    for (const p of publishers) expect(p).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(publishers[0]).not.toBe(publishers[1]);
     const runs = [...new Set(segments.map((s) => s.run))];
     expect(runs).toHaveLength(2);
     expect(runs[1]).toBe(runs[0]! + 1);
