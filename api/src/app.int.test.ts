@@ -42,7 +42,7 @@ const makeApp = (extra: Record<string, string> = {}, now = () => Date.now()) => 
     requestTimeoutMs: 5_000,
     maxAttempts: 1,
   });
-  return { app: createApp({ config, s3, now }), config };
+  return { app: createApp({ config, s3, now }), config, s3 };
 };
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -318,8 +318,16 @@ describe("clip.ts", () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("CLIP_TOO_LARGE");
   });
 
-  it("HEAD answers the same checks and headers with no body; a clip session's URL downloads with no header", async () => {
-    const { app } = makeApp();
+  it("HEAD answers the same checks and headers without reading a segment; a clip session's URL downloads with no header", async () => {
+    const { app, s3 } = makeApp();
+    let segmentReads = 0;
+    s3.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === "GetObjectCommand") segmentReads++;
+        return next(args);
+      },
+      { step: "initialize", name: "countSegmentReads" },
+    );
     const range = "start=2026-11-22T10:30:00Z&end=2026-11-22T10:30:04Z";
     const head = await app.request(`/v1/channels/cam1/clip.ts?${range}`, {
       method: "HEAD",
@@ -329,6 +337,7 @@ describe("clip.ts", () => {
     const expected = segments.slice(0, 2).reduce((n, s) => n + s.size!, 0);
     expect(head.headers.get("content-length")).toBe(String(expected));
     expect((await head.arrayBuffer()).byteLength).toBe(0);
+    expect(segmentReads).toBe(0);
     const empty = await app.request(
       "/v1/channels/cam1/clip.ts?start=2026-11-21T00:00:00Z&end=2026-11-21T00:01:00Z",
       { method: "HEAD", headers: auth },
@@ -350,6 +359,7 @@ describe("clip.ts", () => {
     expect(file.status).toBe(200);
     expect(file.headers.get("content-type")).toBe("video/mp2t");
     expect((await file.arrayBuffer()).byteLength).toBe(expected);
+    expect(segmentReads).toBe(2);
     // A clip signature opens the clip only, not the same range's playlist.
     expect((await app.request(path.replace("/clip.ts?", "/vod.m3u8?"))).status).toBe(403);
   });

@@ -51,7 +51,7 @@ export function selectLiveWindow<T extends LiveCandidate>(
   const sorted = [...segments].sort((a, b) => a.startMs - b.startMs || a.seq - b.seq);
   // Live edge: the last segment before the oldest hole still in flight. A
   // chain start (the oldest listed segment, or the first after the counter
-  // went down) misses its predecessor unless its seq is 0 (rule 4).
+  // went down) misses its predecessor unless its seq is FIRST_SEQ (rule 4).
   let edge = sorted.length - 1;
   for (let i = 0; i < sorted.length; i++) {
     const prev = sorted[i - 1];

@@ -411,7 +411,7 @@ function routes(): Route[] {
       tag: "playback",
       summary: "The range as one MPEG-TS download",
       description:
-        "Whole segments, so the file may start and end up to one segment outside the range; the X-Kiroku-Clip-* headers say exactly.",
+        "Whole segments, so the file may start and end up to one segment outside the range; the X-Kiroku-Clip-* headers say exactly. HEAD answers the same checks and headers without reading a segment.",
       access: "playback",
       storage: true,
       parameters: rangeOrDuration,
@@ -850,7 +850,9 @@ function components(): OpenApiDocument["components"] {
             endReason: orNull(str()),
             duration: orNull(num("Seconds; null while running.")),
             source: str("Redacted."),
-            remoteAddress: orNull(str()),
+            remoteAddress: orNull(
+              str("The publisher's address (RTMP); null for readers without the token."),
+            ),
             media: orNull({ type: "object" }),
             hostname: str(),
             recorderVersion: str(),

@@ -17,10 +17,29 @@ describe("pendingFromMs", () => {
     expect(pendingFromMs(status, NOW)).toBe(NOW - HOUR);
   });
 
-  it("is open-ended (Infinity) for a fresh heartbeat with an empty spool", () => {
-    expect(pendingFromMs(heartbeat(NOW, { queue: { segments: 0, bytes: 0 } }), NOW)).toBe(
-      Number.POSITIVE_INFINITY,
-    );
+  it("is the segment in progress while recording with an empty spool", () => {
+    // heartbeat(NOW): the last segment ended at NOW; the next one started there.
+    expect(pendingFromMs(heartbeat(NOW, { queue: { segments: 0, bytes: 0 } }), NOW)).toBe(NOW);
+  });
+
+  it("covers what a fresh-looking heartbeat with a long interval cannot report yet", () => {
+    // One heartbeat a minute: 100 s after it, it is still fresh, yet the segment
+    // in progress then may have closed and be stuck in the spool.
+    const status = heartbeat(NOW - 100_000, {
+      intervalSeconds: 60,
+      queue: { segments: 0, bytes: 0 },
+    });
+    expect(pendingFromMs(status, NOW)).toBe(NOW - 100_000);
+  });
+
+  it("is open-ended (Infinity) for a fresh `disabled` heartbeat with an empty spool", () => {
+    const status = heartbeat(NOW, { state: "disabled", queue: { segments: 0, bytes: 0 } });
+    expect(pendingFromMs(status, NOW)).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it("leaves everything open for a queue that does not say its oldest segment (older recorders)", () => {
+    const status = heartbeat(NOW, { state: "disabled", queue: { segments: 2, bytes: 10 } });
+    expect(pendingFromMs(status, NOW)).toBe(Number.NEGATIVE_INFINITY);
   });
 
   it("leaves open everything after the last completed segment once the heartbeat is stale", () => {

@@ -11,20 +11,25 @@ import { cachedMeta } from "./meta-cache";
  * when the range is long past: after an outage the recorder uploads its
  * backlog for as long as it takes.
  *
- * - A fresh heartbeat names the oldest segment waiting in the spool
- *   (`queue.oldestStartMs`).
- * - A stale one (the recorder cannot write to the bucket, or is gone) also
- *   leaves open everything from the end of its last completed segment on:
- *   segments recorded since may be spooled and uploaded later. A recorder
- *   that stopped cleanly (`stopped`) records nothing more.
+ * - The heartbeat names the oldest segment waiting in the spool
+ *   (`queue.oldestStartMs`); a queue without it (a recorder from before the
+ *   field) leaves everything open.
+ * - A recorder that may still be recording also leaves open everything from
+ *   the end of its last completed segment on: the segment in progress, and
+ *   whatever it spools while the bucket is out of reach (its heartbeat goes
+ *   stale then, but only after a few intervals). A recorder that stopped
+ *   cleanly (`stopped`), or says fresh that the channel is `disabled`,
+ *   records nothing more.
  * - No heartbeat at all (a bucket filled by other means) promises nothing.
  */
 export function pendingFromMs(status: ChannelStatus | undefined, nowMs: number): number {
   if (!status) return Number.POSITIVE_INFINITY;
-  let from = status.queue.oldestStartMs ?? Number.POSITIVE_INFINITY;
+  const { queue } = status;
+  let from = queue.oldestStartMs ?? (queue.segments > 0 ? Number.NEGATIVE_INFINITY : Infinity);
   const updatedMs = Date.parse(status.updatedAt);
   const stale = !Number.isFinite(updatedMs) || nowMs - updatedMs >= staleAfterMs(status);
-  if (stale && status.state !== "stopped") {
+  const mayRecord = status.state !== "stopped" && (stale || status.state !== "disabled");
+  if (mayRecord) {
     const last = status.lastSegment;
     const unreported = last ? last.startMs + last.durationMs : updatedMs;
     from = Math.min(from, Number.isFinite(unreported) ? unreported : Number.NEGATIVE_INFINITY);

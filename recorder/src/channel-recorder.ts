@@ -159,9 +159,15 @@ interface Attempt {
   killTimers: NodeJS.Timeout[];
   stderrTail: string[];
   exit?: FfmpegExit;
+  /** The write of `ffmpeg.pid`, awaited before the folder is finished (and removed). */
+  pidFile?: Promise<void>;
 }
 
 export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
+  private markRecovered!: () => void;
+  private readonly recoveredPromise = new Promise<void>((resolve) => {
+    this.markRecovered = resolve;
+  });
   readonly spool: ChannelSpool;
   private readonly log: Logger;
   private readonly clock: () => number;
@@ -213,6 +219,15 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
   /** pid of the running ffmpeg, if any. */
   get ffmpegPid(): number | undefined {
     return this.current?.proc?.pid;
+  }
+
+  /**
+   * Settles once what a previous process left in `incoming/` is recovered and
+   * queued (or recovery failed): until then a heartbeat would understate the
+   * spool, so the daemon writes its first one only after this.
+   */
+  get recovered(): Promise<void> {
+    return this.recoveredPromise;
   }
 
   /** Starts recording (recovering what a previous process left in `incoming/` first). */
@@ -270,8 +285,12 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
   }
 
   private async runLoop(): Promise<void> {
-    this.state = await SpoolState.load(this.spool, this.opts.channel.name);
-    await this.recoverIncoming();
+    try {
+      this.state = await SpoolState.load(this.spool, this.opts.channel.name);
+      await this.recoverIncoming();
+    } finally {
+      this.markRecovered();
+    }
     while (!this.stopping) {
       const id = this.state.takeAttempt();
       await this.state.save();
@@ -315,7 +334,7 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
       onLine: (line) => this.onLine(attempt, line),
       onSpawn: (pid) => {
         // Lets a later recorder stop this ffmpeg should this process die first.
-        void writeFile(path.join(dir, FFMPEG_PID_NAME), `${pid}\n`).catch(() => {});
+        attempt.pidFile = writeFile(path.join(dir, FFMPEG_PID_NAME), `${pid}\n`).catch(() => {});
         this.emit("spawned", { channel: this.opts.channel.name, attempt: id, pid });
       },
     });
@@ -327,6 +346,7 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
     this.clearWatchdog();
     for (const t of attempt.killTimers) clearTimeout(t);
     this.log.info({ attempt: id, ...exit }, "ffmpeg exited");
+    await attempt.pidFile;
     await attempt.output.finish();
     if (attempt.run !== undefined) {
       this.endRun(attempt, attempt.killReason ?? describeExit(attempt));
@@ -507,7 +527,13 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
       const dir = path.join(this.spool.incoming, name);
       if (!(await stat(dir).catch(() => undefined))?.isDirectory()) continue;
       const id = Number(/^a(\d+)$/.exec(name)?.[1] ?? -1);
-      await stopLeftoverFfmpeg(dir, this.log);
+      if ((await stopLeftoverFfmpeg(dir, this.log)) === "in-use") {
+        this.log.error(
+          { dir },
+          "a running ffmpeg of another recorder writes into this spool: two recorders must not share a SPOOL_DIR; folder left alone",
+        );
+        continue;
+      }
       const attempt = this.newAttempt(id, dir, { watch: false });
       const partial = await attempt.output.finish();
       if (attempt.run !== undefined) this.endRun(attempt, "recovered after restart");

@@ -277,8 +277,17 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     const channel = rc.channels.find((c) => c.name === e.channel);
     if (channel) apply(channel);
   });
-  status.start();
   for (const channel of rc.channels) apply(channel);
+  // The first heartbeat waits for every recorder to recover and queue what a
+  // previous process left in incoming/: one written earlier would report a
+  // short queue, and the API would take ranges still to come as final.
+  await Promise.all(
+    [...slots.values()].map(async (slot) => {
+      await slot.change;
+      await slot.recorder?.recovered;
+    }),
+  );
+  status.start();
   opts.onReady?.(server ? { metricsUrl: server.url } : {});
 
   await new Promise<void>((resolve) => {

@@ -24,7 +24,9 @@ export interface ChannelSpool {
 }
 
 export function channelSpool(spoolDir: string, channel: string): ChannelSpool {
-  const root = path.join(spoolDir, validateChannelName(channel));
+  // Absolute, so ffmpeg's arguments name its folder exactly as a later
+  // process looks for it (leftover-ffmpeg.ts), whatever the working directory.
+  const root = path.join(path.resolve(spoolDir), validateChannelName(channel));
   return {
     root,
     state: path.join(root, "state.json"),

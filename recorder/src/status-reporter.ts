@@ -60,6 +60,7 @@ interface ChannelEntry {
 }
 
 export class StatusReporter {
+  private started = false;
   private readonly channels = new Map<string, ChannelEntry>();
   private readonly clock: () => number;
   private timer: NodeJS.Timeout | undefined;
@@ -175,8 +176,9 @@ export class StatusReporter {
     };
   }
 
-  /** Queues every channel's heartbeat for writing now. */
+  /** Queues every channel's heartbeat for writing now (nothing before `start()`). */
   report(): void {
+    if (!this.started) return;
     for (const channel of this.channels.keys()) {
       const snapshot = this.snapshot(channel);
       this.opts.writer.put(statusKey(this.opts.movieKey, channel), snapshot);
@@ -186,6 +188,7 @@ export class StatusReporter {
 
   start(): void {
     if (this.timer) return;
+    this.started = true;
     this.report();
     this.timer = setInterval(() => this.report(), this.opts.intervalMs);
     this.timer.unref();

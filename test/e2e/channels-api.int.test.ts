@@ -33,11 +33,12 @@ let now = T0;
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers, checked field by field by the assertions
 type Json = Record<string, any>;
 
-const makeApp = () => {
+const makeApp = (extra: Record<string, string> = {}) => {
   const config = parseApiConfig({
     ...bucket.env,
     TARGET_DURATION: "2",
     API_TOKEN: TOKEN,
+    ...extra,
   });
   return createApp({
     config,
@@ -314,6 +315,11 @@ describe("history", () => {
       remoteAddress: "10.0.0.11",
       source: "rtmp://0.0.0.0:1935/live/***",
     });
+    // A public API shows the history to anyone, but publishers' addresses only to the token.
+    const open = await makeApp({ PUBLIC_PLAYBACK: "true" }).request("/v1/channels/cam1/history");
+    expect(open.status).toBe(200);
+    const openRuns = ((await open.json()) as Json).runs as Json[];
+    expect(openRuns[1]).toMatchObject({ run: 11, remoteAddress: null });
     expect((await get("/v1/channels/cam1/history?limit=3")).body.runs).toHaveLength(3);
     expect((await get("/v1/channels/cam1/history?limit=100")).body.runs).toHaveLength(12);
     expect((await get("/v1/channels/yard/history")).body.runs).toEqual([]);

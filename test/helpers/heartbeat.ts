@@ -3,7 +3,8 @@ import type { ChannelStatus } from "@kiroku/shared";
 /**
  * A heartbeat (`_meta/{ch}/status.json`) as a recorder recording `cam1`
  * writes it, 1 s old at `nowMs` with a 2 s segment just completed and two
- * segments in the spool; `over` replaces any field.
+ * segments in the spool (that one and the one before); `over` replaces any
+ * field.
  */
 export function heartbeat(nowMs: number, over: Partial<ChannelStatus> = {}): ChannelStatus {
   const iso = (ms: number) => new Date(ms).toISOString();
@@ -27,7 +28,7 @@ export function heartbeat(nowMs: number, over: Partial<ChannelStatus> = {}): Cha
       startMs: nowMs - 2_000,
       durationMs: 2_000,
     },
-    queue: { segments: 2, bytes: 1234 },
+    queue: { segments: 2, bytes: 1234, oldestStartMs: nowMs - 4_000 },
     diskFreeBytes: 10_000,
     dropped: 0,
     lastError: null,

@@ -12,13 +12,17 @@ export const HISTORY_MAX_LIMIT = 100;
  * `GET /v1/channels/:ch/history?limit` (OSS GetLiveChannelHistory): the
  * latest recording runs, newest first (default 10, at most 100). Run keys
  * carry an inverted start time, so this is one listing of `limit` keys and
- * `limit` small GETs, however long the channel's history.
+ * `limit` small GETs, however long the channel's history. With
+ * PUBLIC_PLAYBACK, readers without the token do not see `remoteAddress`.
  */
 export function historyHandler(deps: ApiDeps): Handler<ApiEnv> {
   return async (c) => {
     const channel = channelParam(c);
     const limit = parseLimit(c.req.query("limit"));
-    refuseSigned(accessOf(c), "channel history");
+    const access = accessOf(c);
+    refuseSigned(access, "channel history");
+    // A publisher's IP address is for operators (the bearer), not for a public API's viewers.
+    const showAddresses = access.kind === "token";
     const runs = await listRuns(deps, channel, limit, c.req.raw.signal);
     c.header("Cache-Control", "private, no-cache");
     return c.json({
@@ -34,7 +38,7 @@ export function historyHandler(deps: ApiDeps): Handler<ApiEnv> {
             ? (Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000
             : null,
         source: redactText(r.source),
-        remoteAddress: r.remoteAddress ?? null,
+        remoteAddress: showAddresses ? (r.remoteAddress ?? null) : null,
         media: r.media ?? null,
         hostname: r.hostname,
         recorderVersion: r.recorderVersion,

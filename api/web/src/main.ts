@@ -202,7 +202,7 @@ async function downloadClip(): Promise<void> {
         )
       : api.url(`/v1/channels/${channel}/clip.ts`, range);
     const head = await fetch(href, { method: "HEAD" });
-    if (!head.ok) await api.request("GET", href); // throws with the API's own message
+    if (!head.ok) throw new Error(await clipError(href, head));
     const name =
       /filename="([^"]+)"/.exec(head.headers.get("Content-Disposition") ?? "")?.[1] ??
       `${channel}.ts`;
@@ -215,6 +215,19 @@ async function downloadClip(): Promise<void> {
   } catch (err) {
     say(`Clip failed: ${(err as Error).message}`);
   }
+}
+
+/** The API's own words for a clip it refused at HEAD (a HEAD answer has no body to carry them). */
+async function clipError(href: string, head: Response): Promise<string> {
+  const res = await fetch(href, { headers: api.headers() }).catch(() => undefined);
+  if (res && !res.ok) {
+    const body = (await res.json().catch(() => undefined)) as
+      | { error?: { message?: string } }
+      | undefined;
+    if (body?.error?.message) return body.error.message;
+  }
+  await res?.body?.cancel().catch(() => undefined); // never read a clip that came through after all
+  return `${head.status} ${head.statusText}`.trim();
 }
 
 async function storePlaylist(): Promise<void> {
