@@ -77,12 +77,7 @@ describe("recorder process signals and configuration", () => {
   it("stops the ffmpeg a SIGKILLed recorder left running and keeps the segment it was writing", async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), "kiroku-orphan-"));
     dirs.push(dir);
-    const capture = (extra: string[]) =>
-      spawn(process.execPath, [...cli, "capture", "--source", "test", "--out", dir, ...extra], {
-        cwd: root,
-        env: { ...process.env, LOG_LEVEL: "warn", LOG_FORMAT: "json" },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
+    const capture = (extra: string[]) => captureInto(dir, extra);
     const segs = async () => (await readdir(dir)).filter((n) => n.endsWith(".ts")).sort();
     const first = capture(["--segment", "2"]);
     const firstExit = new Promise((r) => first.on("exit", r));
@@ -122,6 +117,43 @@ describe("recorder process signals and configuration", () => {
     expect(covering.length, (await segs()).join("\n")).toBeGreaterThanOrEqual(1);
     for (const name of covering) expect((await decodes(path.join(dir, name))).errors).toBe("");
     console.log(`leftover ffmpeg ${pid} stopped; segments around the kill: ${covering.join(", ")}`);
+  }, 90_000);
+
+  it("leaves alone the ffmpeg of a recorder that is still running on the same spool", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "kiroku-shared-spool-"));
+    dirs.push(dir);
+    const capture = (extra: string[]) => captureInto(dir, extra);
+    const first = capture(["--segment", "2"]);
+    const firstExit = new Promise((r) => first.on("exit", r));
+    const incoming = path.join(dir, ".kiroku/cam1/incoming");
+    const pidFile = await waitFor(
+      async () => {
+        const [attempt] = await readdir(incoming).catch(() => []);
+        const file = attempt && path.join(incoming, attempt, "ffmpeg.pid");
+        return file && (await readFile(file, "utf8").catch(() => "")) ? file : undefined;
+      },
+      30_000,
+      "the first recorder's ffmpeg",
+    );
+    const pid = Number(await readFile(pidFile, "utf8"));
+    orphans.push(pid);
+
+    // A second recorder on the same spool (a configuration error) must not take over the first's folder.
+    const second = capture(["--segment", "2", "--duration", "2"]);
+    let logs = "";
+    for (const stream of [second.stdout, second.stderr]) {
+      stream.on("data", (d) => {
+        logs += d;
+      });
+    }
+    expect(await new Promise((r) => second.on("exit", r)), logs).toBe(0);
+    expect(logs).toContain("two recorders must not share a SPOOL_DIR");
+    expect(isFfmpeg(pid), "the first recorder's ffmpeg keeps running").toBe(true);
+    expect(await readdir(path.dirname(pidFile))).toContain(path.basename(pidFile));
+
+    first.kill("SIGTERM");
+    await firstExit;
+    await expect(readdir(path.join(dir, ".kiroku/cam1/partial"))).rejects.toThrow();
   }, 90_000);
 
   it.each([
@@ -186,6 +218,15 @@ describe("recorder process signals and configuration", () => {
     expect(res.stderr).toMatch(/channels\[1\]\.videoSize must be WIDTHxHEIGHT/);
   });
 });
+
+/** `recorder capture` of the test pattern into `dir`, logging JSON at warn level. */
+function captureInto(dir: string, extra: string[]) {
+  return spawn(process.execPath, [...cli, "capture", "--source", "test", "--out", dir, ...extra], {
+    cwd: root,
+    env: { ...process.env, LOG_LEVEL: "warn", LOG_FORMAT: "json" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+}
 
 /** True while `pid` is a live ffmpeg (a zombie or a reused pid is not). */
 function isFfmpeg(pid: number): boolean {
