@@ -1,3 +1,4 @@
+import { quote } from "./env-vars";
 import { ValidationError } from "./errors";
 
 /**
@@ -17,10 +18,9 @@ export function isChannelName(name: string): boolean {
 /** Returns `name` when valid, else throws a ValidationError that says what is allowed. */
 export function validateChannelName(name: string, field = "channel"): string {
   if (!isChannelName(name)) {
-    const shown = JSON.stringify(name.length > 80 ? `${name.slice(0, 77)}...` : name);
     throw new ValidationError(
       field,
-      `${field} ${shown} is not a valid channel name: use 1 to 64 characters of a-z, 0-9, "_" and "-", starting with a letter or digit`,
+      `${field} ${quote(name)} is not a valid channel name: use 1 to 64 characters of a-z, 0-9, "_" and "-", starting with a letter or digit`,
       "INVALID_CHANNEL",
     );
   }

@@ -1,4 +1,4 @@
-import { validateChannelName } from "./channel-name";
+import { isChannelName, validateChannelName } from "./channel-name";
 
 /**
  * The storage schema: the only code that turns a segment into an S3 key and
@@ -88,7 +88,7 @@ export function parseSegmentKey(movieKey: string, key: string): StoredSegment | 
   const parts = key.slice(prefix.length).split("/");
   if (parts.length !== 3) return undefined;
   const [channel, day, name] = parts as [string, string, string];
-  if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(channel)) return undefined;
+  if (!isChannelName(channel)) return undefined;
   const d = DAY_FOLDER.exec(day);
   const n = KEY_NAME.exec(name);
   if (!d || !n) return undefined;
