@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseEnvConfig, parseSharedConfig, readSharedConfig } from "./config";
+import { isBucketName, parseEnvConfig, parseSharedConfig, readSharedConfig } from "./config";
 import { ConfigError } from "./errors";
 
 describe("parseSharedConfig", () => {
@@ -72,6 +72,16 @@ describe("parseSharedConfig", () => {
 
   it("says the bucket is required and how to set it", () => {
     expect(() => parseSharedConfig({})).toThrow(/S3_BUCKETNAME is required: .*S3_BUCKETNAME=/);
+  });
+
+  it("holds the bucket name to the rule the embedded server uses too", () => {
+    expect(isBucketName("my-camera.bucket")).toBe(true);
+    for (const bad of ["ab", "My-Bucket", "-bucket", "bucket-", "a..b", "a".repeat(64)]) {
+      expect(isBucketName(bad)).toBe(false);
+    }
+    expect(() => parseSharedConfig({ S3_BUCKETNAME: "cams..2026" })).toThrow(
+      /S3_BUCKETNAME must be a valid bucket name .*"cams\.\.2026"/,
+    );
   });
 
   it("refuses half a pair of credentials", () => {

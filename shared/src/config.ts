@@ -30,6 +30,15 @@ const MOVIE_KEY = /^[A-Za-z0-9!_.*'()-]+(?:\/[A-Za-z0-9!_.*'()-]+)*$/;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /**
+ * True for an S3 bucket name: 3 to 63 of a-z, 0-9, "." and "-", starting and
+ * ending with a letter or digit, no "..". The one rule for the products'
+ * configuration and the embedded server alike.
+ */
+export function isBucketName(name: string): boolean {
+  return BUCKET.test(name) && !name.includes("..");
+}
+
+/**
  * Reads the shared settings into `reader` (problems are collected there, not
  * thrown) so each product can add its own variables and fail once with all.
  */
@@ -38,7 +47,7 @@ export function readSharedConfig(reader: EnvReader): SharedConfig {
     "S3_BUCKETNAME",
     "the bucket that holds the recordings, e.g. S3_BUCKETNAME=my-camera-bucket",
   );
-  if (bucket && !BUCKET.test(bucket)) {
+  if (bucket && !isBucketName(bucket)) {
     reader.problem(
       `S3_BUCKETNAME must be a valid bucket name (3-63 of a-z, 0-9, "." and "-"), got "${bucket}"`,
     );

@@ -5,6 +5,7 @@
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { isBucketName } from "./config";
 import { type S3Server, startS3Server } from "./s3-server";
 
 const USAGE = `Usage: pnpm s3 [--dir DIR] [--port N] [--host ADDRESS] [--bucket NAME]
@@ -19,8 +20,6 @@ Runs an S3-compatible server on local disk (the embedded test/demo store).
                   (default $S3_BUCKETNAME or kiroku)
   -h, --help      show this help
 `;
-
-const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 class UsageError extends Error {}
 
@@ -57,7 +56,7 @@ function parseCli(argv: string[], env: NodeJS.ProcessEnv): CliOptions | "help" {
     values.bucket !== undefined
       ? { name: "--bucket", raw: values.bucket }
       : { name: "S3_BUCKETNAME", raw: env.S3_BUCKETNAME || "kiroku" };
-  if (!BUCKET_NAME.test(bucketSource.raw) || bucketSource.raw.includes("..")) {
+  if (!isBucketName(bucketSource.raw)) {
     throw new UsageError(
       `${bucketSource.name} must be a valid bucket name (3-63 of a-z, 0-9, "." and "-", starting and ending with a letter or digit), got "${bucketSource.raw}"`,
     );

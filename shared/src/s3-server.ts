@@ -2,6 +2,7 @@ import { mkdir } from "node:fs/promises";
 import { isIPv6 } from "node:net";
 import path from "node:path";
 import type AWSAccount from "@20minutes/s3rver/lib/models/account.js";
+import { isBucketName } from "./config";
 
 /** Options of {@link startS3Server}. */
 export interface S3ServerOptions {
@@ -63,8 +64,6 @@ export const BROWSER_CORS_XML = `<?xml version="1.0" encoding="UTF-8"?>
 </CORSConfiguration>
 `;
 
-const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-
 /**
  * Starts an S3-protocol server on local disk: the test double of every
  * integration test and the zero-config store of `pnpm demo` / `pnpm s3`.
@@ -101,7 +100,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new RangeError(`S3 server port must be an integer from 0 to 65535, got ${port}`);
   }
-  if (bucket !== undefined && (!BUCKET_NAME.test(bucket) || bucket.includes(".."))) {
+  if (bucket !== undefined && !isBucketName(bucket)) {
     throw new RangeError(
       `"${bucket}" is not a valid bucket name (3-63 characters of a-z, 0-9, "." and "-", starting and ending with a letter or digit)`,
     );
