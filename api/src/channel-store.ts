@@ -23,7 +23,7 @@ import {
 } from "@kiroku/shared";
 import type { ApiDeps } from "./context";
 import { mapLimit } from "./map-limit";
-import { toStorageError } from "./storage-error";
+import { isNotFound, toStorageError } from "./storage-error";
 
 /**
  * The API's reads and deletes of channel metadata in the bucket (keys in
@@ -324,8 +324,7 @@ async function getJson(deps: ApiDeps, key: string, signal?: AbortSignal): Promis
     );
     text = await out.Body!.transformToString();
   } catch (err) {
-    const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-    if (e.name === "NoSuchKey" || e.$metadata?.httpStatusCode === 404) return undefined;
+    if (isNotFound(err)) return undefined;
     throw toStorageError(err, `reading ${key}`);
   }
   try {

@@ -29,6 +29,15 @@ interface SdkErrorShape {
 }
 
 /**
+ * True when an S3 SDK failure says the object is not there: `NoSuchKey` (a
+ * GET), `NotFound` (a HEAD, which has no body to name the error) or any 404.
+ */
+export function isNotFound(err: unknown): boolean {
+  const e = (err ?? {}) as SdkErrorShape;
+  return e.name === "NoSuchKey" || e.name === "NotFound" || e.$metadata?.httpStatusCode === 404;
+}
+
+/**
  * Turns an S3 SDK failure into the API's errors: the store being down, slow
  * or overloaded is a 503 with Retry-After (StorageUnavailableError), a bucket
  * or credential problem is a 502 that says what to fix, never a bare 500.

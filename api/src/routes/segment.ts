@@ -3,7 +3,7 @@ import { KirokuError, NotFoundError, parseSegmentKey, ValidationError } from "@k
 import type { Handler } from "hono";
 import { authorizeScope } from "../auth";
 import { type ApiDeps, type ApiEnv, accessOf, channelParam } from "../context";
-import { toStorageError } from "../storage-error";
+import { isNotFound, toStorageError } from "../storage-error";
 
 /**
  * `GET /v1/channels/:ch/segments/:day/:name` (SEGMENT_URLS=proxy): streams one
@@ -42,13 +42,13 @@ export function segmentHandler(deps: ApiDeps): Handler<ApiEnv> {
         { abortSignal: c.req.raw.signal },
       );
     } catch (err) {
-      const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-      if (e.name === "NoSuchKey" || e.$metadata?.httpStatusCode === 404) {
+      if (isNotFound(err)) {
         throw new NotFoundError(
           "SEGMENT_NOT_FOUND",
           `segment ${day}/${name} of channel ${channel} does not exist`,
         );
       }
+      const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
       if (e.name === "InvalidRange" || e.$metadata?.httpStatusCode === 416) {
         throw new KirokuError(
           "RANGE_NOT_SATISFIABLE",

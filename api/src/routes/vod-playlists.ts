@@ -25,7 +25,7 @@ import {
 } from "../context";
 import { readJsonObject } from "../json-body";
 import { urlPolicy } from "../segment-urls";
-import { toStorageError } from "../storage-error";
+import { isNotFound, toStorageError } from "../storage-error";
 import {
   parsePlaylistName,
   parseStoredPlaylistRequest,
@@ -192,8 +192,7 @@ export function getVodPlaylistHandler(deps: ApiDeps): Handler<ApiEnv> {
       metadata = out.Metadata ?? {};
       lastModified = out.LastModified;
     } catch (err) {
-      const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-      if (e.name === "NoSuchKey" || e.$metadata?.httpStatusCode === 404) {
+      if (isNotFound(err)) {
         throw new NotFoundError(
           "PLAYLIST_NOT_FOUND",
           `channel ${channel} has no stored playlist named ${name}: list them with GET /v1/channels/${channel}/vod-playlists`,
@@ -250,10 +249,7 @@ async function exists(deps: ApiDeps, key: string, signal: AbortSignal): Promise<
     });
     return true;
   } catch (err) {
-    const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-    if (e.name === "NotFound" || e.name === "NoSuchKey" || e.$metadata?.httpStatusCode === 404) {
-      return false;
-    }
+    if (isNotFound(err)) return false;
     throw toStorageError(err, `checking ${key}`);
   }
 }
