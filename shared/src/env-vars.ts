@@ -35,19 +35,6 @@ export class EnvReader {
     return value;
   }
 
-  optionalString(
-    name: string,
-    opts: { pattern?: RegExp; describe?: string } = {},
-  ): string | undefined {
-    const value = this.raw(name);
-    if (value !== undefined && opts.pattern && !opts.pattern.test(value)) {
-      this.problem(
-        `${name} must be ${opts.describe ?? `like ${opts.pattern}`}, got ${quote(value)}`,
-      );
-    }
-    return value;
-  }
-
   requiredString(name: string, describe: string): string {
     const value = this.raw(name);
     if (value === undefined) {
@@ -65,17 +52,6 @@ export class EnvReader {
       return fallback;
     }
     return Number(value);
-  }
-
-  number(name: string, fallback: number, min: number, max: number): number {
-    const value = this.raw(name);
-    if (value === undefined) return fallback;
-    const n = Number(value);
-    if (!/^-?\d+(\.\d+)?$/.test(value) || n < min || n > max) {
-      this.problem(`${name} must be a number from ${min} to ${max}, got ${quote(value)}`);
-      return fallback;
-    }
-    return n;
   }
 
   bool(name: string, fallback: boolean): boolean {
