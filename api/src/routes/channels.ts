@@ -25,6 +25,7 @@ import {
 import { type ApiDeps, type ApiEnv, accessOf, channelParam } from "../context";
 import { readJsonObject, rejectUnknownFields } from "../json-body";
 import { mapLimit } from "../map-limit";
+import { parseFlag } from "../query-flag";
 import { rememberSettings } from "../settings-cache";
 import { toStorageError } from "../storage-error";
 
@@ -130,14 +131,7 @@ export function putChannelStatusHandler(deps: ApiDeps): Handler<ApiEnv> {
 export function deleteChannelHandler(deps: ApiDeps): Handler<ApiEnv> {
   return async (c) => {
     const channel = channelParam(c);
-    const purgeText = c.req.query("purge");
-    if (purgeText !== undefined && !["true", "false", "1", "0", ""].includes(purgeText)) {
-      throw new ValidationError(
-        "purge",
-        `purge must be true or false, got ${JSON.stringify(purgeText.slice(0, 40))}`,
-      );
-    }
-    const purge = purgeText === "true" || purgeText === "1" || purgeText === "";
+    const purge = parseFlag(c.req.query("purge"), "purge");
     const signal = c.req.raw.signal;
     let recordings = { deleted: 0, failed: [] as { key: string; code: string; message: string }[] };
     let more = false;

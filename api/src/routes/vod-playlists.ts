@@ -24,6 +24,7 @@ import {
   lookbackMs,
 } from "../context";
 import { readJsonObject } from "../json-body";
+import { parseFlag } from "../query-flag";
 import { urlPolicy } from "../segment-urls";
 import { isNotFound, toStorageError } from "../storage-error";
 import {
@@ -46,7 +47,7 @@ import { M3U8_TYPE } from "./vod";
 export function postVodPlaylistHandler(deps: ApiDeps): Handler<ApiEnv> {
   return async (c) => {
     const channel = channelParam(c);
-    const overwrite = parseOverwrite(c.req.query("overwrite"));
+    const overwrite = parseFlag(c.req.query("overwrite"), "overwrite");
     const req = parseStoredPlaylistRequest(
       await readJsonObject(c.req.raw),
       deps.config.maxRangeHours,
@@ -227,19 +228,6 @@ export function getVodPlaylistHandler(deps: ApiDeps): Handler<ApiEnv> {
     };
     return c.body(rewriteStoredPlaylist(text, movieKey, channel, fromHere));
   };
-}
-
-function parseOverwrite(text: string | undefined): boolean {
-  return parseFlag(text, "overwrite");
-}
-
-function parseFlag(text: string | undefined, field: string): boolean {
-  if (text === undefined || text === "false" || text === "0") return false;
-  if (text === "true" || text === "1" || text === "") return true;
-  throw new ValidationError(
-    field,
-    `${field} must be true or false, got ${JSON.stringify(text.slice(0, 40))}`,
-  );
 }
 
 async function exists(deps: ApiDeps, key: string, signal: AbortSignal): Promise<boolean> {
