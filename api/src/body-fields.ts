@@ -1,5 +1,5 @@
 import { parseTime, ValidationError } from "@kiroku/shared";
-import type { TimeRange } from "./time-range";
+import { checkRange, type TimeRange } from "./time-range";
 
 /**
  * A time in a JSON body: the same forms as in a query (ISO 8601 with an
@@ -29,17 +29,7 @@ export function bodyRange(body: Record<string, unknown>, maxRangeHours: number):
   }
   const startMs = bodyTime(body.start, "start");
   const endMs = bodyTime(body.end, "end");
-  if (endMs <= startMs) {
-    throw new ValidationError("end", "end must be after start");
-  }
-  if (endMs - startMs > maxRangeHours * 3_600_000) {
-    throw new ValidationError(
-      "end",
-      `the range is longer than MAX_RANGE_HOURS (${maxRangeHours} h): give at most ${maxRangeHours} hours`,
-      "RANGE_TOO_LONG",
-    );
-  }
-  return { startMs, endMs };
+  return checkRange(startMs, endMs, maxRangeHours);
 }
 
 /** A whole number within bounds, or a 400 naming the field and the bounds. */

@@ -32,20 +32,10 @@ export function parseRangeQuery(
       "give either end or duration, not both (duration is in seconds from start)",
     );
   }
-  const maxMs = maxRangeHours * 3_600_000;
   let endMs: number;
   if (endText !== undefined) {
     endMs = parseTime(endText, "end");
-    if (endMs <= startMs) {
-      throw new ValidationError("end", `end (${endText}) must be after start (${startText})`);
-    }
-    if (endMs - startMs > maxMs) {
-      throw new ValidationError(
-        "end",
-        `the range is longer than MAX_RANGE_HOURS (${maxRangeHours} h): request at most ${maxRangeHours} hours at a time`,
-        "RANGE_TOO_LONG",
-      );
-    }
+    checkRange(startMs, endMs, maxRangeHours, { start: startText, end: endText });
   } else if (durationText !== undefined) {
     const text = durationText.trim();
     if (/^\d+(?:\.\d+)?$/.test(text) && Number(text) > maxRangeHours * 3600) {
@@ -60,6 +50,39 @@ export function parseRangeQuery(
     throw new ValidationError(
       "end",
       "end (or duration in seconds) is required: give the range end as ISO 8601 with an offset or epoch seconds",
+    );
+  }
+  return { startMs, endMs };
+}
+
+/**
+ * Refuses, as a 400 on `end`, a range whose end is not after its start and
+ * one longer than `maxRangeHours` (RANGE_TOO_LONG). `written` is the start
+ * and end as a query wrote them, quoted back in the message; a JSON body's
+ * range is refused in its own words, without them.
+ */
+export function checkRange(
+  startMs: number,
+  endMs: number,
+  maxRangeHours: number,
+  written?: { start: string; end: string },
+): TimeRange {
+  if (endMs <= startMs) {
+    throw new ValidationError(
+      "end",
+      written
+        ? `end (${written.end}) must be after start (${written.start})`
+        : "end must be after start",
+    );
+  }
+  if (endMs - startMs > maxRangeHours * 3_600_000) {
+    const ask = written
+      ? `request at most ${maxRangeHours} hours at a time`
+      : `give at most ${maxRangeHours} hours`;
+    throw new ValidationError(
+      "end",
+      `the range is longer than MAX_RANGE_HOURS (${maxRangeHours} h): ${ask}`,
+      "RANGE_TOO_LONG",
     );
   }
   return { startMs, endMs };
