@@ -101,9 +101,7 @@ export interface ChannelRecorderEvents {
   state: [ChannelStatus];
   runStarted: [RunStartedEvent];
   runEnded: [RunEndedEvent];
-  media: [{ channel: string; run: number; media: MediaInfo }];
   restart: [RestartEvent];
-  segment: [CompletedSegment];
   /** ffmpeg started (pid) for an attempt. */
   spawned: [{ channel: string; attempt: number; pid: number }];
 }
@@ -425,7 +423,6 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
         ...(remoteAddress ? { remoteAddress } : {}),
         media,
       });
-      this.emit("media", { channel: ref.channel, run: ref.run, media });
       this.log.info({ run: ref.run, media }, "run started");
     }
     if (this.status.state !== "recording" || this.status.run !== ref.run) {
@@ -440,7 +437,6 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
     } catch (err) {
       this.log.error({ err: String(err) }, "onSegment handler threw");
     }
-    this.emit("segment", seg);
   }
 
   private mediaOf(attempt: Attempt): MediaInfo {

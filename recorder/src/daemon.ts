@@ -218,6 +218,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
         guard.noteSegment(seg.bytes);
         uploader.enqueue(seg);
         void guard.check();
+        history.segment(seg);
       },
     });
     r.on("state", (s) => {
@@ -229,12 +230,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
       history.runStarted(e);
       if (e.media) status.setMedia(name, e.media);
     });
-    r.on("media", (e) => {
-      status.setMedia(name, e.media);
-      history.media(name, e.run, e.media);
-    });
     r.on("runEnded", (e) => history.runEnded(e));
-    r.on("segment", (seg) => history.segment(seg));
     r.on("restart", () => metrics.ffmpegRestarts.inc({ channel: name }));
     r.start();
     return r;

@@ -75,19 +75,10 @@ describe("RunHistory", () => {
     });
   });
 
-  it("rewrites the open record with the media info once it is known", () => {
-    const w = new RecordingWriter();
-    const h = history(w, false);
-    h.runStarted({ channel: "cam", run: 1, startMs: T0, source: "test" });
-    h.media("cam", 1, { videoCodec: "h264", width: 1280, height: 720 });
-    expect(w.puts.at(-1)!.body).toMatchObject({ media: { videoCodec: "h264" }, endedAt: null });
-  });
-
   it("ignores events of runs it does not know (ended, or never started here)", () => {
     const w = new RecordingWriter();
     const h = history(w, false);
     expect(h.runEnded({ channel: "cam", run: 9, endMs: T0, reason: "shutdown" })).toBeUndefined();
-    h.media("cam", 9, {});
     h.segment({ channel: "cam", run: 9, startMs: T0, durationMs: 2_000 });
     expect(w.puts).toEqual([]);
   });

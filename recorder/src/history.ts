@@ -17,8 +17,8 @@ import { writeAtomic } from "./spool-state";
 /**
  * One record per recording run at `{movieKey}/_meta/{channel}/runs/{inv}_r{run}.json`
  * (newest first in a listing; shape in shared/src/channel-status.ts): written
- * when the run starts (`endedAt: null`), again when its media info is known,
- * and rewritten when it ends with the reason. Writes go through the
+ * when the run starts (`endedAt: null`, with the media info ffmpeg reported
+ * by the run's first segment) and rewritten when it ends with the reason. Writes go through the
  * MetaWriter: an outage delays them, the latest version of each record wins.
  *
  * Crashes: with `spoolDir`, each run also has a local journal,
@@ -88,15 +88,6 @@ export class RunHistory {
     this.opts.writer.put(key, record);
     this.journal(e.channel, e.run, entry);
     return record;
-  }
-
-  /** Media info learned after the run started (ffmpeg reports it with the first segment). */
-  media(channel: string, run: number, media: ChannelMedia): void {
-    const entry = this.runs.get(id(channel, run));
-    if (!entry) return;
-    entry.record = { ...entry.record, media, updatedAt: formatTime(this.clock()) };
-    this.opts.writer.put(entry.key, entry.record);
-    this.journal(channel, run, entry);
   }
 
   /** A segment of an open run completed: its end is where the run ends should the recorder die now. */
