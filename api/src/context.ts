@@ -43,6 +43,15 @@ export function lookbackMs(config: ApiConfig): number {
   return 2 * config.targetDuration * 1000 + 10_000;
 }
 
+/**
+ * True when a range ending at `endMs` is over at `nowMs`: its end plus
+ * lookbackMs (the longest a segment reaching into it is expected to run) has
+ * passed.
+ */
+export function rangeIsOver(config: ApiConfig, endMs: number, nowMs: number): boolean {
+  return nowMs >= endMs + lookbackMs(config);
+}
+
 /** The channel's segments overlapping a range, from one planned listing; S3 failures become 503/502. */
 export async function listRange(
   deps: ApiDeps,

@@ -8,7 +8,7 @@ import {
   accessOf,
   channelParam,
   listRange,
-  lookbackMs,
+  rangeIsOver,
 } from "../context";
 import { gapsBetween, mergeSpans, type Span, summarize } from "../spans";
 import { parseRangeQuery } from "../time-range";
@@ -45,7 +45,7 @@ export function recordingsHandler(deps: ApiDeps): Handler<ApiEnv> {
     const spans = mergeSpans(segments, range, API_DEFAULTS.GAP_TOLERANCE_MS);
     const gaps = gapsBetween(spans, range, now);
     const recordedMs = spans.reduce((sum, s) => sum + s.endMs - s.startMs, 0);
-    const finished = now >= range.endMs + lookbackMs(deps.config);
+    const finished = rangeIsOver(deps.config, range.endMs, now);
     c.header(
       "Cache-Control",
       `${deps.config.publicPlayback ? "public" : "private"}, max-age=${finished ? 60 : 1}`,

@@ -21,7 +21,7 @@ import {
   accessOf,
   channelParam,
   listRange,
-  lookbackMs,
+  rangeIsOver,
 } from "../context";
 import { readJsonObject } from "../json-body";
 import { parseFlag } from "../query-flag";
@@ -105,7 +105,7 @@ export function postVodPlaylistHandler(deps: ApiDeps): Handler<ApiEnv> {
         segments: segments.length,
         firstSegmentStart: formatTime(first.startMs),
         lastSegmentEnd: formatTime(last.startMs + last.durationMs),
-        complete: deps.now() >= req.endMs + lookbackMs(deps.config),
+        complete: rangeIsOver(deps.config, req.endMs, deps.now()),
       },
       201,
     );

@@ -8,7 +8,7 @@ import {
   accessOf,
   channelParam,
   listRange,
-  lookbackMs,
+  rangeIsOver,
 } from "../context";
 import {
   etagOf,
@@ -39,7 +39,7 @@ export function vodHandler(deps: ApiDeps): Handler<ApiEnv> {
     const access = accessOf(c);
     authorizeScope(deps.config, access, { channel, resource: "vod", ...range });
     const now = deps.now();
-    const over = now >= range.endMs + lookbackMs(deps.config);
+    const over = rangeIsOver(deps.config, range.endMs, now);
     const finished = over && (await settledBefore(deps, channel, range.endMs, c.req.raw.signal));
     const policy = urlPolicy(deps.config, access, now);
     const shared = deps.config.publicPlayback;
