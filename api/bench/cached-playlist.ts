@@ -5,13 +5,10 @@
  * clients ask for the same playlist for ~5 s. Also checks the cache did its
  * job (one listing for the whole run). Prints JSON on its last line.
  */
-import { existsSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
 import http from "node:http";
 import path from "node:path";
 import { createS3Client } from "@kiroku/shared";
-import { startS3Server } from "../../shared/src/s3-server";
-import { countCommands, seedSegmentKeys } from "../../test/helpers/seed-keys";
+import { countCommands, openSeededBucket } from "../../test/helpers/seed-keys";
 import { parseApiConfig } from "../src/api-config";
 import { createApp } from "../src/app";
 import { startNodeServer } from "../src/node";
@@ -21,24 +18,14 @@ const channel = "cam1";
 const firstDay = Date.parse("2026-10-01T00:00:00Z");
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
-const dir = path.resolve(".kiroku/bench/api-1d");
-const marker = path.join(dir, "seeded.json");
-
-await mkdir(dir, { recursive: true });
-const s3server = await startS3Server({ dir, bucket });
-const settings = {
+const { server: s3server, settings } = await openSeededBucket({
+  dir: path.resolve(".kiroku/bench/api-1d"),
   bucket,
-  region: "us-east-1",
-  endpoint: s3server.endpoint,
-  forcePathStyle: true,
-  credentials: s3server.credentials,
-};
-if (!existsSync(marker)) {
-  const s3 = createS3Client(settings);
-  await seedSegmentKeys({ s3, bucket, movieKey: "movie", channel, startMs: firstDay, days: 1 });
-  s3.destroy();
-  await writeFile(marker, "{}");
-}
+  movieKey: "movie",
+  channel,
+  startMs: firstDay,
+  days: 1,
+});
 const config = parseApiConfig({
   S3_BUCKETNAME: bucket,
   S3_ENDPOINT: s3server.endpoint,

@@ -6,6 +6,7 @@
  * prints JSON on its last line. Target: rendering under 100 ms.
  */
 
+import { median } from "../../test/helpers/median";
 import { type PlaylistEntry, renderRangePlaylist } from "../src/m3u8";
 import { createPresigner } from "../src/presign";
 
@@ -29,7 +30,6 @@ const proxyEntries: PlaylistEntry[] = base.map((b, i) => ({
   uri: `segments/${keys[i]!.slice(11)}`,
 }));
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const time = (fn: () => unknown) => {
   const a = performance.now();
   fn();

@@ -27,6 +27,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { createS3Client, segmentKey, silentLogger } from "@kiroku/shared";
+import { median } from "../../test/helpers/median";
 import type { CompletedSegment } from "../src/completed-segment";
 import { channelSpool, queueFileName } from "../src/spool-layout";
 import { UPLOAD_DEFAULTS } from "../src/upload-config";
@@ -182,7 +183,6 @@ try {
       await rawRound(round);
     }
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const rawMs = median(rawTimes);
   const drainMs = median(drainTimes);
   const rawMd5Ms = median(rawMd5Times);

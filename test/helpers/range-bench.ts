@@ -55,5 +55,4 @@ export async function alternate<A, B>(
   return [as, bs];
 }
 
-/** The median (upper middle for an even count). */
-export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+export { median } from "./median";
