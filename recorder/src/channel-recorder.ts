@@ -200,23 +200,9 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
     };
   }
 
-  get channelName(): string {
-    return this.opts.channel.name;
-  }
-
-  /** The current state, for status reports. */
-  get currentStatus(): ChannelStatus {
-    return { ...this.status };
-  }
-
   /** Stall budget in ms: no segment for this long (after the source opened) restarts ffmpeg. */
   get stallTimeoutMs(): number {
     return this.stallMs;
-  }
-
-  /** pid of the running ffmpeg, if any. */
-  get ffmpegPid(): number | undefined {
-    return this.current?.proc?.pid;
   }
 
   /**
@@ -275,11 +261,6 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
       onClosed: (closed) => this.complete(attempt, closed),
     });
     return attempt;
-  }
-
-  /** Kills the current ffmpeg (stall, operator request); the supervisor restarts it. */
-  restartNow(reason = "restart requested"): void {
-    if (this.current) this.kill(this.current, reason);
   }
 
   private async runLoop(): Promise<void> {

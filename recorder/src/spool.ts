@@ -33,8 +33,6 @@ export async function spooledChannels(spoolDir: string): Promise<string[]> {
 export interface QueueScan {
   /** Complete segments, oldest first (by start time, then sequence). */
   segments: CompletedSegment[];
-  /** Files moved to `partial/` because they cannot be uploaded as segments. */
-  quarantined: string[];
 }
 
 /** Lists one channel's `queue/` as completed segments (see the resume rule above). */
@@ -45,7 +43,6 @@ export async function scanQueue(
 ): Promise<QueueScan> {
   const spool = channelSpool(spoolDir, channel);
   const segments: CompletedSegment[] = [];
-  const quarantined: string[] = [];
   for (const entry of await listDir(spool.queue)) {
     const file = path.join(spool.queue, entry.name);
     // Temp files of an atomic write in progress (".name.tmp") are not ours to touch.
@@ -57,7 +54,6 @@ export async function scanQueue(
       await mkdir(spool.partial, { recursive: true });
       const target = path.join(spool.partial, `queue_${entry.name}`);
       await rename(file, target).catch(() => {});
-      quarantined.push(target);
       log?.warn(
         { channel, file: entry.name, bytes },
         ref
@@ -69,7 +65,7 @@ export async function scanQueue(
     segments.push({ ...ref, path: file, bytes });
   }
   segments.sort(oldestFirst);
-  return { segments, quarantined };
+  return { segments };
 }
 
 /** A file in the spool that the disk guard may account for or delete. */

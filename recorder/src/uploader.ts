@@ -326,11 +326,6 @@ export class Uploader extends EventEmitter<UploaderEvents> {
       .sort((a, b) => a.startMs - b.startMs || a.seq - b.seq);
   }
 
-  /** Is this spool file being uploaded right now? */
-  isInFlight(file: string): boolean {
-    return this.pending.get(file)?.inFlight !== undefined;
-  }
-
   /**
    * Deletes a waiting segment unuploaded (the disk guard, when the disk would
    * fill). Refuses (false) while it is in flight. Logs at error level: data
