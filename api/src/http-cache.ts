@@ -17,7 +17,8 @@ export function matchesIfNoneMatch(header: string | undefined, etag: string): bo
 
 /**
  * Cache-Control for a finished (past) playlist: immutable while its segment
- * URLs stay good, `public` only when reads need no credentials.
+ * URLs stay good, `public` only when reads need no credentials. A segment
+ * never changes: `cacheUntilMs` Infinity, a year.
  */
 export function immutableCacheControl(
   shared: boolean,

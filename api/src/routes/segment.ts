@@ -3,6 +3,7 @@ import { KirokuError, NotFoundError, parseSegmentKey, ValidationError } from "@k
 import type { Handler } from "hono";
 import { authorizeScope } from "../auth";
 import { type ApiDeps, type ApiEnv, accessOf, channelParam } from "../context";
+import { immutableCacheControl } from "../http-cache";
 import { isNotFound, toStorageError } from "../storage-error";
 
 /**
@@ -63,7 +64,7 @@ export function segmentHandler(deps: ApiDeps): Handler<ApiEnv> {
     const headers: Record<string, string> = {
       "Content-Type": "video/mp2t",
       "Accept-Ranges": "bytes",
-      "Cache-Control": `${deps.config.publicPlayback ? "public" : "private"}, max-age=31536000, immutable`,
+      "Cache-Control": immutableCacheControl(deps.config.publicPlayback, Infinity, deps.now()),
     };
     if (out.ContentLength !== undefined) headers["Content-Length"] = String(out.ContentLength);
     if (out.ETag) headers.ETag = out.ETag;
