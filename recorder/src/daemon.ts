@@ -256,15 +256,19 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     slot.change = slot.change.then(async () => {
       if (opts.signal.aborted) return;
       const wanted = channelSettings.status(channel.name);
+      // /healthz does not judge a disabled channel; enabling it again starts its grace period.
       if (wanted === "disabled" && slot.recorder) {
         const r = slot.recorder;
         slot.recorder = undefined;
+        metrics.setActive(channel.name, false);
         await r.stop("disabled").catch(() => {});
         status.setCaptureState(channel.name, "disabled");
         status.report();
       } else if (wanted === "disabled" && !slot.recorder) {
+        metrics.setActive(channel.name, false);
         status.setCaptureState(channel.name, "disabled");
       } else if (wanted === "enabled" && !slot.recorder) {
+        metrics.setActive(channel.name, true);
         slot.recorder = startRecorder(channel);
       }
     });

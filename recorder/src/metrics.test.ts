@@ -99,4 +99,18 @@ describe("recorder metrics", () => {
       await server.close();
     }
   });
+
+  it("judges a channel enabled again only after a fresh grace period", () => {
+    let now = 0;
+    const m = new RecorderMetrics({ stallMs: 10_000, clock: () => now, processMetrics: false });
+    m.addChannel("cam1");
+    m.setActive("cam1", false);
+    now = 60_000;
+    expect(m.health().healthy).toBe(true);
+    m.setActive("cam1", true);
+    now += 10_000;
+    expect(m.health().healthy).toBe(true);
+    now += 1_000;
+    expect(m.health().reasons.join()).toMatch(/cam1: no segment completed for 11 s/);
+  });
 });
