@@ -1,4 +1,4 @@
-import { ValidationError } from "@kiroku/shared";
+import { isChannelName, ValidationError } from "@kiroku/shared";
 
 /**
  * `pnpm api channels …`: the operator's terminal client for the channel
@@ -50,8 +50,6 @@ export interface OperatorCommand {
   url?: string;
 }
 
-const CHANNEL = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-
 /** Parses `channels …` arguments (after `channels`) into one request; usage errors name the argument. */
 export function parseOperatorArgs(argv: readonly string[]): OperatorCommand {
   const flags = new Map<string, string | true>();
@@ -102,7 +100,7 @@ export function parseOperatorArgs(argv: readonly string[]): OperatorCommand {
   }
   const needChannel = () => {
     if (channel === undefined) throw usage("channel", `${command} needs a channel name`);
-    if (!CHANNEL.test(channel)) {
+    if (!isChannelName(channel)) {
       throw usage(
         "channel",
         `"${channel}" is not a valid channel name: 1 to 64 of a-z, 0-9, "_" and "-"`,
