@@ -123,9 +123,7 @@ export class AttemptOutput {
         await unlink(file).catch(() => {});
         continue;
       }
-      await mkdir(this.spool.partial, { recursive: true });
-      const target = path.join(this.spool.partial, `${path.basename(this.dir)}_${name}`);
-      await moveNoClobber(file, target);
+      const target = await moveToPartial(this.spool, `${path.basename(this.dir)}_${name}`, file);
       partial.push(target);
       this.opts.log.warn(
         { file: target, bytes: info.size },
@@ -196,6 +194,22 @@ export async function moveNoClobber(from: string, to: string): Promise<void> {
     return;
   }
   await unlink(from);
+}
+
+/**
+ * Moves a file into the channel's `partial/` (created when missing) as
+ * `name`, never replacing a file already there (moveNoClobber). Returns its
+ * new path.
+ */
+export async function moveToPartial(
+  spool: ChannelSpool,
+  name: string,
+  file: string,
+): Promise<string> {
+  await mkdir(spool.partial, { recursive: true });
+  const target = path.join(spool.partial, name);
+  await moveNoClobber(file, target);
+  return target;
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -7,6 +7,7 @@ import {
   attemptFolder,
   type ClosedSegmentFile,
   moveNoClobber,
+  moveToPartial,
 } from "./attempt-output";
 import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from "./backoff";
 import type { CompletedSegment, MediaInfo } from "./completed-segment";
@@ -351,11 +352,7 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
     const state = this.state!;
     const placed = attempt.runClock.place(closed.entry, closed.closedAtMs);
     if (placed.durationMs <= 0) {
-      await mkdir(this.spool.partial, { recursive: true });
-      await moveNoClobber(
-        closed.file,
-        path.join(this.spool.partial, `a${attempt.id}_${path.basename(closed.file)}`),
-      );
+      await moveToPartial(this.spool, `a${attempt.id}_${path.basename(closed.file)}`, closed.file);
       this.log.warn({ file: closed.file }, "segment of zero duration kept in partial/");
       return;
     }

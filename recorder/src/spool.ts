@@ -1,7 +1,8 @@
 import type { Dirent } from "node:fs";
-import { lstat, mkdir, readdir, rename, stat } from "node:fs/promises";
+import { lstat, readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { isChannelName, type Logger } from "@kiroku/shared";
+import { moveToPartial } from "./attempt-output";
 import type { CompletedSegment } from "./completed-segment";
 import { channelSpool, parseQueueFileName } from "./spool-layout";
 
@@ -51,9 +52,7 @@ export async function scanQueue(
     const bytes = entry.isFile() ? ((await lstat(file).catch(() => undefined))?.size ?? 0) : 0;
     if (!ref || bytes === 0) {
       if (!entry.isFile()) continue;
-      await mkdir(spool.partial, { recursive: true });
-      const target = path.join(spool.partial, `queue_${entry.name}`);
-      await rename(file, target).catch(() => {});
+      await moveToPartial(spool, `queue_${entry.name}`, file).catch(() => {});
       log?.warn(
         { channel, file: entry.name, bytes },
         ref
