@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parseChannelStatus, statusKey } from "@kiroku/shared";
+import { waitFor } from "@kiroku/test/ffmpeg-tools";
 import { getObject, startTestS3, type TestS3 } from "@kiroku/test/s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseApiConfig } from "../../api/src/api-config";
@@ -57,19 +58,9 @@ describe("channel enable/disable with a real recorder", () => {
     expect([200, 201]).toContain(res.status); // 201 when the settings object is new
     return Date.now();
   };
-  async function until<T>(
-    what: string,
-    probe: () => Promise<T | undefined>,
-    timeoutMs: number,
-  ): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe().catch(() => undefined);
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-      await sleep(200);
-    }
-  }
+  // A probe that throws (the API or S3 not answering yet) counts as "not yet".
+  const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number) =>
+    waitFor(() => probe().catch(() => undefined), timeoutMs, what, 200);
 
   it("stops within 10 s of a disable, resumes within 10 s of an enable, and records two runs", async () => {
     daemon = startDaemon({ ...s3.env, CHANNEL: "cam1", SPOOL_DIR: spool, SETTINGS_INTERVAL: "2" });

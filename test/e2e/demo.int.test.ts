@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { type BrowserContext, chromium } from "playwright-core";
 import { afterAll, describe, expect, it } from "vitest";
-import { decodes } from "../helpers/ffmpeg-tools";
+import { decodes, waitFor } from "../helpers/ffmpeg-tools";
 import { CHROMIUM_ARGS } from "../helpers/player";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -56,7 +56,8 @@ describe("the demo", () => {
     const web = await waitFor(
       () => /web page\s+(http:\/\/\S+)/.exec(output)?.[1],
       120_000,
-      () => output,
+      () => output.slice(-3000),
+      250,
     );
     const services = childPids(demo.pid!);
     expect(services.length).toBeGreaterThanOrEqual(3);
@@ -88,14 +89,15 @@ describe("the demo", () => {
       const text = await page.locator("#clock").textContent();
       return /^\d{2}:\d{2}:\d{2}$/.test(text ?? "") ? text! : undefined;
     };
-    const first = await waitFor(clock, 30_000, () => "the clock never showed a time");
+    const first = await waitFor(clock, 30_000, "the clock to show a time", 250);
     const later = await waitFor(
       async () => {
         const now = await clock();
         return now && now > first ? now : undefined;
       },
       30_000,
-      () => `the clock stayed at ${first}`,
+      () => `the clock to move on from ${first}`,
+      250,
     );
     expect(later > first).toBe(true);
 
@@ -104,7 +106,8 @@ describe("the demo", () => {
     const box = await waitFor(
       async () => (await page.locator(".timeline .span").last().boundingBox()) ?? undefined,
       10_000,
-      () => "the newest span has no box",
+      "a box of the newest span",
+      250,
     );
     const y = box.y + box.height / 2;
     await page.mouse.move(box.x + box.width * 0.1, y);
@@ -177,20 +180,5 @@ function isAlive(pid: number): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-async function waitFor<T>(
-  probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs: number,
-  describe: () => string,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms: ${describe().slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 250));
   }
 }

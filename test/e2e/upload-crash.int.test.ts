@@ -5,9 +5,10 @@ import path from "node:path";
 import { CreateMultipartUploadCommand, UploadPartCommand } from "@aws-sdk/client-s3";
 import { parseQueueFileName, queueFileName } from "@kiroku/recorder";
 import { segmentKey } from "@kiroku/shared";
+import { waitFor } from "@kiroku/test/ffmpeg-tools";
 import { getBytes, openMultipartUploads, sha256, startTestS3, type TestS3 } from "@kiroku/test/s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bucketSegments, names, sleep, startDaemon } from "./upload-harness";
+import { bucketSegments, names, startDaemon } from "./upload-harness";
 
 /**
  * Acceptance, crash: SIGKILL the daemon while it uploads (a backlog of
@@ -99,12 +100,15 @@ describe("recorder daemon killed in the middle of uploads", () => {
 
     const second = startDaemon(env);
     try {
-      const deadline = Date.now() + 60_000;
-      while (Date.now() < deadline) {
-        const left = await names(queue);
-        if ([...completed.keys()].every((n) => !left.includes(n))) break;
-        await sleep(250);
-      }
+      await waitFor(
+        async () => {
+          const left = await names(queue);
+          return [...completed.keys()].every((n) => !left.includes(n));
+        },
+        60_000,
+        "the restarted daemon to upload every segment completed before the kill",
+        250,
+      );
     } finally {
       expect((await second.stop("SIGTERM")).code).toBe(0);
     }

@@ -117,11 +117,15 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Waits until `check` returns a value (not undefined/false), polling; throws after `timeoutMs`. */
+/**
+ * Waits until `check` returns a value (not undefined/false), polling; throws
+ * after `timeoutMs` naming `what` (a function is asked only then, e.g. for
+ * the tail of a process's output).
+ */
 export async function waitFor<T>(
   check: () => T | undefined | false | Promise<T | undefined | false>,
   timeoutMs: number,
-  what = "condition",
+  what: string | (() => string) = "condition",
   intervalMs = 100,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -129,7 +133,9 @@ export async function waitFor<T>(
     const v = await check();
     if (v !== undefined && v !== false) return v;
     if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${typeof what === "function" ? what() : what}`,
+      );
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
