@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { mkdir, readdir, stat, writeFile } from "node:fs/promises";
+import { mkdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "@kiroku/shared";
 import {
@@ -24,6 +24,7 @@ import type { ChannelConfig } from "./recorder-config";
 import { rtmpPeerAddress } from "./rtmp-peer";
 import { RunClock } from "./run-clock";
 import { sourceTimeoutSeconds } from "./source";
+import { listNames } from "./spool";
 import { type ChannelSpool, channelSpool, queueFileName } from "./spool-layout";
 import { SpoolState } from "./spool-state";
 import { StreamInfoParser } from "./stream-info";
@@ -491,13 +492,8 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
 
   /** Attempt folders left by a previous process (crash, power loss): complete what ffmpeg listed. */
   private async recoverIncoming(): Promise<void> {
-    let names: string[];
-    try {
-      names = await readdir(this.spool.incoming);
-    } catch {
-      return;
-    }
-    for (const name of names.sort()) {
+    // SpoolState.load has just created incoming/ and read it.
+    for (const name of (await listNames(this.spool.incoming)).sort()) {
       const dir = path.join(this.spool.incoming, name);
       if (!(await stat(dir).catch(() => undefined))?.isDirectory()) continue;
       const id = Number(/^a(\d+)$/.exec(name)?.[1] ?? -1);

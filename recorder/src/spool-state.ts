@@ -1,6 +1,7 @@
-import { mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises";
+import { mkdir, open, readFile, rename, unlink } from "node:fs/promises";
 import path from "node:path";
 import { FIRST_SEQ } from "@kiroku/shared";
+import { listNames } from "./spool";
 import { type ChannelSpool, parseQueueFileName } from "./spool-layout";
 
 /**
@@ -101,15 +102,6 @@ export async function writeAtomic(file: string, text: string): Promise<void> {
     await rename(tmp, file);
   } catch (err) {
     await unlink(tmp).catch(() => {});
-    throw err;
-  }
-}
-
-async function listNames(folder: string): Promise<string[]> {
-  try {
-    return await readdir(folder);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw err;
   }
 }

@@ -106,7 +106,13 @@ export function oldestFirst(
   return a.startMs - b.startMs || a.seq - b.seq;
 }
 
-async function listDir(dir: string): Promise<Dirent[]> {
+/** The entry names of a folder, as listDir. */
+export async function listNames(dir: string): Promise<string[]> {
+  return (await listDir(dir)).map((entry) => entry.name);
+}
+
+/** The entries of a folder; none when it does not exist or is not a folder (other errors throw). */
+export async function listDir(dir: string): Promise<Dirent[]> {
   try {
     return await readdir(dir, { withFileTypes: true });
   } catch (err) {
