@@ -40,6 +40,8 @@ export class Timeline {
   private cursorMs: number | undefined;
   private selection: Span | undefined;
   private press: { x: number; ms: number; dragging: boolean } | undefined;
+  private nowEl: HTMLElement | undefined;
+  private cursorEl: HTMLElement | undefined;
 
   constructor(
     private readonly el: HTMLElement,
@@ -72,9 +74,10 @@ export class Timeline {
     this.draw();
   }
 
+  /** Moves the playback cursor (4 times a second while playing): the markers only, no redraw. */
   setCursor(ms: number | undefined): void {
     this.cursorMs = ms;
-    this.draw();
+    this.placeMarkers();
   }
 
   clearSelection(): void {
@@ -164,10 +167,16 @@ export class Timeline {
     e.preventDefault();
   }
 
+  /** Where `ms` stands across the view, as a CSS left. */
+  private pct(ms: number): string {
+    const { startMs, endMs } = this.view;
+    return `${(((ms - startMs) / (endMs - startMs)) * 100).toFixed(3)}%`;
+  }
+
+  /** Ticks, spans and the selection, then the markers; on a change of view, spans or selection. */
   private draw(): void {
     const { startMs, endMs } = this.view;
     const width = endMs - startMs;
-    const pct = (ms: number) => `${(((ms - startMs) / width) * 100).toFixed(3)}%`;
     // Elements are styled through the CSSOM, never style="" markup: the page's
     // Content-Security-Policy allows no inline styles.
     const parts: HTMLElement[] = [];
@@ -180,7 +189,7 @@ export class Timeline {
     ) => {
       const el = document.createElement("div");
       el.className = className;
-      el.style.left = pct(fromMs);
+      el.style.left = this.pct(fromMs);
       if (toMs !== undefined) el.style.width = `${(((toMs - fromMs) / width) * 100).toFixed(3)}%`;
       if (text) el.textContent = text;
       if (title) el.title = title;
@@ -214,11 +223,26 @@ export class Timeline {
       const b = Math.min(this.selection.endMs, endMs);
       if (b > a) add("selection", a, b);
     }
-    const now = Date.now();
-    if (now > startMs && now < endMs) add("now", now);
-    const cursor = this.cursorInView();
-    if (cursor !== undefined) add("cursor", cursor);
     this.el.replaceChildren(...parts);
+    this.placeMarkers();
+  }
+
+  /**
+   * The now line and the playback cursor, last (on top) in that order: moved
+   * in place, added when they come into view, removed when they leave it.
+   */
+  private placeMarkers(): void {
+    const { startMs, endMs } = this.view;
+    const width = endMs - startMs;
+    const now = Date.now();
+    this.nowEl = this.marker(
+      this.nowEl,
+      "now",
+      now > startMs && now < endMs ? now : undefined,
+      this.cursorEl,
+    );
+    const cursor = this.cursorInView();
+    this.cursorEl = this.marker(this.cursorEl, "cursor", cursor);
     this.el.setAttribute(
       "aria-valuetext",
       cursor === undefined ? "not playing" : clockTime(cursor),
@@ -227,5 +251,25 @@ export class Timeline {
       "aria-valuenow",
       cursor === undefined ? "0" : String(Math.round(((cursor - startMs) / width) * 100)),
     );
+  }
+
+  /** One marker line at `ms` (undefined: none), reusing `el`; inserted before `before` when that is shown. */
+  private marker(
+    el: HTMLElement | undefined,
+    className: string,
+    ms: number | undefined,
+    before?: HTMLElement,
+  ): HTMLElement | undefined {
+    if (ms === undefined) {
+      el?.remove();
+      return undefined;
+    }
+    const marker = el ?? document.createElement("div");
+    marker.className = className;
+    marker.style.left = this.pct(ms);
+    if (marker.parentNode !== this.el) {
+      this.el.insertBefore(marker, before?.parentNode === this.el ? before : null);
+    }
+    return marker;
   }
 }
