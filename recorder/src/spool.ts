@@ -5,6 +5,7 @@ import { isChannelName, type Logger } from "@kiroku/shared";
 import { moveToPartial } from "./attempt-output";
 import type { CompletedSegment } from "./completed-segment";
 import { channelSpool, parseQueueFileName } from "./spool-layout";
+import { oldestFirst } from "./upload-schedule";
 
 /**
  * Reading the spool folder as the durable queue (layout in spool-layout.ts).
@@ -96,14 +97,6 @@ export async function folderBytes(dir: string): Promise<number> {
     else if (entry.isFile()) total += (await lstat(p).catch(() => undefined))?.size ?? 0;
   }
   return total;
-}
-
-/** Chronological order of segments: start time, then sequence number. */
-export function oldestFirst(
-  a: { startMs: number; seq: number },
-  b: { startMs: number; seq: number },
-): number {
-  return a.startMs - b.startMs || a.seq - b.seq;
 }
 
 /** The entry names of a folder, as listDir. */

@@ -50,7 +50,7 @@ export function pickNext<T extends Schedulable>(
   for (const item of items) {
     if (item.inFlight || item.notBeforeMs > now) continue;
     if (!best) best = item;
-    else if (live ? item.arrival > best.arrival : olderThan(item, best)) best = item;
+    else if (live ? item.arrival > best.arrival : oldestFirst(item, best) < 0) best = item;
   }
   return best;
 }
@@ -99,7 +99,10 @@ export function nextWakeAt<T extends Schedulable>(state: ScheduleState<T>): numb
   return at === Number.POSITIVE_INFINITY || at <= state.now ? undefined : at;
 }
 
-/** Chronological order: start time, then sequence number. */
-function olderThan(a: Schedulable, b: Schedulable): boolean {
-  return a.startMs < b.startMs || (a.startMs === b.startMs && a.seq < b.seq);
+/** Chronological order of segments (a sort comparator): start time, then sequence number. */
+export function oldestFirst(
+  a: { startMs: number; seq: number },
+  b: { startMs: number; seq: number },
+): number {
+  return a.startMs - b.startMs || a.seq - b.seq;
 }

@@ -25,7 +25,13 @@ import {
   type UploadFailure,
   type UploadRetryPolicy,
 } from "./upload-retry";
-import { nextWakeAt, planStarts, type Schedulable, type ScheduleState } from "./upload-schedule";
+import {
+  nextWakeAt,
+  oldestFirst,
+  planStarts,
+  type Schedulable,
+  type ScheduleState,
+} from "./upload-schedule";
 
 /**
  * The durable uploader: every segment handed over (or found in a spool
@@ -323,7 +329,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     return [...this.pending.values()]
       .filter((i) => !i.inFlight)
       .map((i) => i.seg)
-      .sort((a, b) => a.startMs - b.startMs || a.seq - b.seq);
+      .sort(oldestFirst);
   }
 
   /**
