@@ -1,11 +1,4 @@
-import {
-  DEFAULTS,
-  type Env,
-  type EnvReader,
-  parseEnvConfig,
-  readSharedConfig,
-  type SharedConfig,
-} from "@kiroku/shared";
+import { DEFAULTS, type EnvReader, readSharedConfig, type SharedConfig } from "@kiroku/shared";
 import pkg from "../package.json" with { type: "json" };
 
 /** The recorder's version, written into segment metadata, status and run records. */
@@ -110,11 +103,6 @@ export function readUploadConfig(reader: EnvReader): UploadConfig {
     metricsHost,
     ...(healthStallSeconds ? { healthStallSeconds } : {}),
   };
-}
-
-/** The upload settings alone, throwing one ConfigError that lists every problem. */
-export function parseUploadConfig(env: Env): UploadConfig {
-  return parseEnvConfig(env, readUploadConfig, "recorder upload configuration");
 }
 
 /** /healthz's stall limit: 3 segment durations plus 30 s of slack, unless configured. */
