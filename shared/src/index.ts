@@ -6,6 +6,7 @@ export * from "./defaults";
 export * from "./env-vars";
 export * from "./errors";
 export * from "./log";
+export * from "./map-limit";
 export * from "./meta-keys";
 export * from "./range-plan";
 export * from "./redact";

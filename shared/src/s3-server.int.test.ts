@@ -22,6 +22,7 @@ import {
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { describe, expect, it, onTestFinished } from "vitest";
+import { mapLimit } from "./map-limit";
 import { type S3Server, type S3ServerOptions, startS3Server } from "./s3-server";
 
 const BUCKET = "test-bucket";
@@ -91,14 +92,6 @@ async function errorOf(promise: Promise<unknown>): Promise<{ name: string; statu
   throw new Error("expected the request to fail");
 }
 
-async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>) {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
 describe("embedded S3 server (patched s3rver) with AWS SDK v3", () => {
   it("verifies SigV4 on object and bucket-level requests: the right secret passes, a wrong one gets 403", async () => {
     const server = await freshServer();
@@ -152,7 +145,7 @@ describe("embedded S3 server (patched s3rver) with AWS SDK v3", () => {
       const n = String(Math.floor(i / 4)).padStart(3, "0");
       return [`seg/${n}`, `seg/${n}-b`, `seg/${n}.b`, `seg/${n}/c`][i % 4]!;
     });
-    await forEachLimited(keys, 32, (key) =>
+    await mapLimit(keys, 32, (key) =>
       s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: key })),
     );
     const expected = [...keys].sort();

@@ -1,4 +1,5 @@
 import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import { mapLimit } from "./map-limit";
 import { overlaps, planRangeScans, type RangeScan, type RangeScanRequest } from "./range-plan";
 import { parseSegmentKey, type StoredSegment } from "./segment-key";
 
@@ -26,22 +27,11 @@ export interface ListRangeResult {
  */
 export async function listSegmentsInRange(opts: ListRangeOptions): Promise<ListRangeResult> {
   const scans = planRangeScans(opts);
-  const results: StoredSegment[][] = new Array(scans.length);
-  let requests = 0;
-  let next = 0;
-  const worker = async () => {
-    while (next < scans.length) {
-      const index = next++;
-      const out = await runScan(opts, scans[index]!);
-      requests += out.requests;
-      results[index] = out.segments;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 4, scans.length) }, worker));
+  const results = await mapLimit(scans, opts.concurrency ?? 4, (scan) => runScan(opts, scan));
   const segments = results
-    .flat()
+    .flatMap((r) => r.segments)
     .filter((s) => overlaps(s.startMs, s.durationMs, opts.startMs, opts.endMs));
-  return { segments, requests };
+  return { segments, requests: results.reduce((n, r) => n + r.requests, 0) };
 }
 
 async function runScan(

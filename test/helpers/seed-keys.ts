@@ -4,6 +4,7 @@ import path from "node:path";
 import { ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import {
   createS3Client,
+  mapLimit,
   overlaps,
   parseSegmentKey,
   type S3Settings,
@@ -36,7 +37,7 @@ export async function seedSegmentKeys(opts: {
     run: 1,
     seq: i,
   }));
-  await forEachLimit(segments, opts.concurrency ?? 32, (seg) =>
+  await mapLimit(segments, opts.concurrency ?? 32, (seg) =>
     opts.s3.send(
       new PutObjectCommand({
         Bucket: opts.bucket,
@@ -47,19 +48,6 @@ export async function seedSegmentKeys(opts: {
     ),
   );
   return segments;
-}
-
-/** Runs `fn` over `items` with at most `limit` calls in flight. */
-export async function forEachLimit<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<unknown>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 /** Counts the S3 commands a client sends, by command name (e.g. `ListObjectsV2Command`). */

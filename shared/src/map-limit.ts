@@ -1,0 +1,21 @@
+/**
+ * Maps `items` through `fn` with at most `limit` calls in flight, keeping
+ * order: concurrent enough to answer fast, bounded so one request (a range
+ * listing split by day, a list of channels) never floods the store.
+ */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return out;
+}
