@@ -12,6 +12,7 @@ import {
   channelPrefix,
   isChannelName,
   META_FOLDER,
+  mapLimit,
   metaPrefix,
   parseChannelStatus,
   parseRunRecord,
@@ -22,7 +23,6 @@ import {
   statusKey,
 } from "@kiroku/shared";
 import type { ApiDeps } from "./context";
-import { mapLimit } from "./map-limit";
 import { isNotFound, toStorageError } from "./storage-error";
 
 /**

@@ -4,6 +4,7 @@ import {
   type ChannelStatus,
   channelPrefix,
   formatTime,
+  mapLimit,
   NotFoundError,
   parseChannelSettingsInput,
   ValidationError,
@@ -24,7 +25,6 @@ import {
 } from "../channel-store";
 import { type ApiDeps, type ApiEnv, accessOf, channelParam } from "../context";
 import { readJsonObject, rejectUnknownFields } from "../json-body";
-import { mapLimit } from "../map-limit";
 import { parseFlag } from "../query-flag";
 import { rememberSettings } from "../settings-cache";
 import { toStorageError } from "../storage-error";
