@@ -69,14 +69,18 @@ export interface DaemonConfig {
 /** Reads capture and upload settings together and throws one ConfigError listing every problem. */
 export function parseDaemonConfig(env: Env, configFile?: string): DaemonConfig {
   const reader = new EnvReader(env);
-  const recorder = readRecorderConfig(reader, configFile ? { configFile } : {});
+  // The shared settings include TARGET_DURATION: read once, there.
   const upload = readUploadConfig(reader);
+  const recorder = readRecorderConfig(reader, {
+    ...(configFile ? { configFile } : {}),
+    targetDuration: upload.shared.targetDuration,
+  });
   const stopGraceMs = reader.int("UPLOAD_STOP_GRACE_SECONDS", 5, 0, 600) * 1000;
   // 3 s: a disable or enable from the API reaches the camera within 10 s, for one small GET per channel.
   const settingsIntervalMs = reader.int("SETTINGS_INTERVAL", 3, 1, 300) * 1000;
   if (reader.problems.length > 0) {
     throw new ConfigError(
-      [...new Set(reader.problems)],
+      reader.problems,
       configFile ? `recorder configuration (${configFile})` : "recorder configuration",
     );
   }

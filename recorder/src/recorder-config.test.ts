@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { ConfigError } from "@kiroku/shared";
 import { describe, expect, it } from "vitest";
+import { parseDaemonConfig } from "./daemon";
 import { parseRecorderConfig } from "./recorder-config";
 
 const exists = (p: string) => p === "/dev/video0";
@@ -209,5 +210,38 @@ channels:
     expect(problems({}, "/nonexistent/recorder.yaml")[0]).toMatch(
       /--config \/nonexistent\/recorder.yaml cannot be read \(ENOENT\)/,
     );
+  });
+});
+
+describe("parseDaemonConfig", () => {
+  function daemonProblems(env: Record<string, string>, configFile?: string): string[] {
+    try {
+      parseDaemonConfig(env, configFile);
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      return [...(err as ConfigError).problems];
+    }
+    throw new Error("expected a ConfigError");
+  }
+
+  it("reports a bad TARGET_DURATION once, with the other problems", () => {
+    const p = daemonProblems({
+      S3_BUCKETNAME: "kiroku-test",
+      TARGET_DURATION: "0",
+      FRAMERATE: "0",
+    });
+    expect(
+      p.filter((m) => m.startsWith("TARGET_DURATION must be an integer from 1 to 100")),
+    ).toHaveLength(1);
+    expect(p.some((m) => m.startsWith("FRAMERATE must be"))).toBe(true);
+  });
+
+  it("takes TARGET_DURATION from the environment, and a config file's targetDuration over it", async () => {
+    const env = { S3_BUCKETNAME: "kiroku-test", TARGET_DURATION: "4" };
+    expect(parseDaemonConfig(env).recorder.targetDuration).toBe(4);
+    const dir = await mkdtemp(path.join(os.tmpdir(), "kiroku-cfg-"));
+    const f = path.join(dir, "recorder.yaml");
+    await writeFile(f, "targetDuration: 10\nchannels:\n  - {name: demo, source: test}\n");
+    expect(parseDaemonConfig(env, f).recorder.targetDuration).toBe(10);
   });
 });

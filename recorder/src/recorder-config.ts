@@ -79,6 +79,11 @@ export interface RecorderConfigOptions {
   configFile?: string;
   /** Injectable for tests: does a device path exist? */
   exists?: (path: string) => boolean;
+  /**
+   * TARGET_DURATION as the caller has already read it into the same reader
+   * (the daemon, with the shared settings): not read, nor reported, twice.
+   */
+  targetDuration?: number;
 }
 
 /** Per-channel settings: environment name → config file key. */
@@ -119,7 +124,8 @@ export function readRecorderConfig(
 ): RecorderConfig {
   const exists = opts.exists ?? existsSync;
   let spoolDir = reader.string("SPOOL_DIR", DEFAULTS.SPOOL_DIR);
-  let targetDuration = reader.int("TARGET_DURATION", DEFAULTS.TARGET_DURATION, 1, 100);
+  let targetDuration =
+    opts.targetDuration ?? reader.int("TARGET_DURATION", DEFAULTS.TARGET_DURATION, 1, 100);
   let metricsPort = reader.int("METRICS_PORT", DEFAULTS.METRICS_PORT, 0, 65535);
 
   if (!opts.configFile) {
