@@ -7,8 +7,8 @@
  */
 
 import { median } from "../../test/helpers/median";
-import { type PlaylistEntry, renderRangePlaylist } from "../src/m3u8";
-import { createPresigner } from "../src/presign";
+import { createPresigner } from "../src/access/presign";
+import { type PlaylistEntry, renderRangePlaylist } from "../src/playlists/m3u8";
 
 const N = 100_000;
 const runs = Number(process.env.BENCH_ROUNDS ?? 7);

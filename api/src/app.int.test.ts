@@ -10,11 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { heartbeat } from "../../test/helpers/heartbeat";
 import { type RecordedBucket, startRecordedBucket } from "../../test/helpers/recorded-bucket";
 import { getBytes } from "../../test/helpers/s3";
+import { signedQuery } from "./access/auth";
 import { parseApiConfig } from "./api-config";
 import { createApp } from "./app";
-import { signedQuery } from "./auth";
-import { liveHoleGraceMs } from "./live-window";
-import { META_CACHE_MS } from "./meta-cache";
+import { META_CACHE_MS } from "./channels/meta-cache";
+import { liveHoleGraceMs } from "./playlists/live-window";
 
 /**
  * The app in-process (`app.request`) against the embedded S3 server over

@@ -2,13 +2,14 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { type Logger, redactUrl, silentLogger } from "@kiroku/shared";
 import { Hono, type MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
-import { requireAdmin } from "./admin-auth";
+import { requireAdmin } from "./access/admin-auth";
+import { authenticateRead } from "./access/auth";
+import type { ApiDeps, ApiEnv } from "./access/context";
+import { SegmentUrls } from "./access/segment-urls";
 import type { ApiConfig } from "./api-config";
 import { API_DEFAULTS } from "./api-defaults";
-import { authenticateRead } from "./auth";
-import type { ApiDeps, ApiEnv } from "./context";
-import { errorResponse } from "./error-response";
-import { PlaylistCache } from "./playlist-cache";
+import { errorResponse } from "./http/error-response";
+import { PlaylistCache } from "./http/playlist-cache";
 import {
   deleteChannelHandler,
   getChannelHandler,
@@ -33,7 +34,6 @@ import {
   postVodPlaylistHandler,
 } from "./routes/vod-playlists";
 import { webHandlers } from "./routes/web";
-import { SegmentUrls } from "./segment-urls";
 
 export interface AppOptions {
   config: ApiConfig;

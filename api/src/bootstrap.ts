@@ -1,8 +1,8 @@
 import { createLogger, createS3Client, type Env, type Logger } from "@kiroku/shared";
 import type { Hono } from "hono";
+import type { ApiEnv } from "./access/context";
 import { type ApiConfig, parseApiConfig } from "./api-config";
 import { createApp } from "./app";
-import type { ApiEnv } from "./context";
 
 export interface Bootstrapped {
   app: Hono<ApiEnv>;

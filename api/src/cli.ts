@@ -1,7 +1,7 @@
 import { ConfigError, createLogger } from "@kiroku/shared";
 import { appFromEnv } from "./bootstrap";
+import { runOperatorCli } from "./channels/operator-cli";
 import { startNodeServer } from "./node";
-import { runOperatorCli } from "./operator-cli";
 
 /**
  * `pnpm api`: the API on Node, configured from the environment (`pnpm api

@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import type { Hono } from "hono";
-import type { ApiEnv } from "./context";
+import type { ApiEnv } from "./access/context";
 
 export interface RunningServer {
   /** `http://127.0.0.1:8080` (the address actually bound; port 0 picks a free one). */

@@ -28,11 +28,11 @@ import { fileURLToPath } from "node:url";
 import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { createS3Client, segmentKey, silentLogger } from "@kiroku/shared";
 import { median } from "../../test/helpers/median";
-import type { CompletedSegment } from "../src/completed-segment";
-import { channelSpool, queueFileName } from "../src/spool-layout";
-import { UPLOAD_DEFAULTS } from "../src/upload-config";
-import { defaultUploadRetryPolicy } from "../src/upload-retry";
-import { Uploader } from "../src/uploader";
+import type { CompletedSegment } from "../src/spool/completed-segment";
+import { channelSpool, queueFileName } from "../src/spool/spool-layout";
+import { UPLOAD_DEFAULTS } from "../src/upload/upload-config";
+import { defaultUploadRetryPolicy } from "../src/upload/upload-retry";
+import { Uploader } from "../src/upload/uploader";
 
 const SIZE = 2 * 1024 * 1024;
 const LATENCY_SAMPLES = 30;

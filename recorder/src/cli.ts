@@ -1,8 +1,8 @@
 import { parseArgs } from "node:util";
 import { ConfigError, createLogger, KirokuError } from "@kiroku/shared";
+import { probeRtsp, probeV4l2, probeV4l2Devices } from "./capture/probe";
 import { runDaemon } from "./daemon";
 import { runLocalCapture } from "./local-capture";
-import { probeRtsp, probeV4l2, probeV4l2Devices } from "./probe";
 import { parseRecorderConfig } from "./recorder-config";
 
 /**

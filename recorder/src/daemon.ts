@@ -10,22 +10,22 @@ import {
   type Logger,
   segmentKey,
 } from "@kiroku/shared";
-import { ChannelRecorder } from "./channel-recorder";
-import { DiskGuard } from "./disk-guard";
-import { RunHistory } from "./history";
-import { MetaWriter } from "./meta-writer";
-import { type MetricsServer, RecorderMetrics, startMetricsServer } from "./metrics";
+import { ChannelRecorder } from "./capture/channel-recorder";
 import { type ChannelConfig, type RecorderConfig, readRecorderConfig } from "./recorder-config";
-import { bucketSettingsReader, SettingsWatcher } from "./settings-watcher";
-import { StatusReporter } from "./status-reporter";
+import { DiskGuard } from "./spool/disk-guard";
+import { RunHistory } from "./telemetry/history";
+import { MetaWriter } from "./telemetry/meta-writer";
+import { type MetricsServer, RecorderMetrics, startMetricsServer } from "./telemetry/metrics";
+import { bucketSettingsReader, SettingsWatcher } from "./telemetry/settings-watcher";
+import { StatusReporter } from "./telemetry/status-reporter";
 import {
   healthStallMs,
   RECORDER_VERSION,
   readUploadConfig,
   type UploadConfig,
-} from "./upload-config";
-import { defaultUploadRetryPolicy } from "./upload-retry";
-import { Uploader } from "./uploader";
+} from "./upload/upload-config";
+import { defaultUploadRetryPolicy } from "./upload/upload-retry";
+import { Uploader } from "./upload/uploader";
 
 /**
  * `pnpm recorder run`: the daemon. Wiring only; each part is its own file:

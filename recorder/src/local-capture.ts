@@ -1,9 +1,9 @@
 import { mkdir, rename } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "@kiroku/shared";
-import { ChannelRecorder } from "./channel-recorder";
-import type { CompletedSegment } from "./completed-segment";
+import { ChannelRecorder } from "./capture/channel-recorder";
 import type { ChannelConfig } from "./recorder-config";
+import type { CompletedSegment } from "./spool/completed-segment";
 
 /**
  * `pnpm recorder capture --source … --out DIR --duration SECONDS`: try a

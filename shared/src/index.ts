@@ -1,3 +1,4 @@
+export * from "./backoff";
 export * from "./channel-name";
 export * from "./channel-settings";
 export * from "./channel-status";

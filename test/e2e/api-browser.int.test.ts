@@ -1,6 +1,6 @@
 import type { StoredSegment } from "@kiroku/shared";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { signedQuery } from "../../api/src/auth";
+import { signedQuery } from "../../api/src/access/auth";
 import { type ApiProcess, startApiProcess } from "../helpers/api-server";
 import { launchPlayer, type Player } from "../helpers/player";
 import { type RecordedBucket, startRecordedBucket } from "../helpers/recorded-bucket";

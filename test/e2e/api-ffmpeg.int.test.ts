@@ -4,7 +4,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import type { StoredSegment } from "@kiroku/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signedQuery } from "../../api/src/auth";
+import { signedQuery } from "../../api/src/access/auth";
 import { type ApiProcess, startApiProcess } from "../helpers/api-server";
 import { videoPackets } from "../helpers/ffmpeg-tools";
 import { type RecordedBucket, startRecordedBucket } from "../helpers/recorded-bucket";

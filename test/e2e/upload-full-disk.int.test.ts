@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { startTestS3, type TestS3 } from "@kiroku/test/s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { folderBytes } from "../../recorder/src/spool";
+import { folderBytes } from "../../recorder/src/spool/spool";
 import { freePort, httpGet, localStatus, sleep, startDaemon } from "./upload-harness";
 
 /** Acceptance, full disk: a small SPOOL_MAX_BYTES and S3 down. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { OFFLINE_TOKEN, offlineApp } from "../../../test/helpers/offline-app";
-import { signedQuery } from "../auth";
+import { signedQuery } from "../access/auth";
 
 /**
  * Every channel endpoint answers bad input and missing credentials before

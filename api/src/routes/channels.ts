@@ -11,8 +11,9 @@ import {
   writeChannelSettings,
 } from "@kiroku/shared";
 import type { Handler } from "hono";
-import { refuseSigned } from "../admin-auth";
-import { channelState, safeTime, statJson } from "../channel-state";
+import { refuseSigned } from "../access/admin-auth";
+import { type ApiDeps, type ApiEnv, accessOf, channelParam } from "../access/context";
+import { channelState, safeTime, statJson } from "../channels/channel-state";
 import {
   deleteKeys,
   getSettings,
@@ -22,12 +23,11 @@ import {
   listKeys,
   META_READ_CONCURRENCY,
   metaFolder,
-} from "../channel-store";
-import { type ApiDeps, type ApiEnv, accessOf, channelParam } from "../context";
-import { readJsonObject, rejectUnknownFields } from "../json-body";
-import { parseFlag } from "../query-flag";
-import { rememberSettings } from "../settings-cache";
-import { toStorageError } from "../storage-error";
+} from "../channels/channel-store";
+import { rememberSettings } from "../channels/settings-cache";
+import { readJsonObject, rejectUnknownFields } from "../http/json-body";
+import { parseFlag } from "../http/query-flag";
+import { toStorageError } from "../http/storage-error";
 
 /** Objects a purge deletes per request (10 DeleteObjects calls); `complete: false` says to call again. */
 export const PURGE_MAX_KEYS = 10_000;

@@ -1,10 +1,10 @@
 import { GetObjectCommand, type GetObjectCommandOutput } from "@aws-sdk/client-s3";
 import { formatTime, KirokuError, NotFoundError, type StoredSegment } from "@kiroku/shared";
 import type { Handler } from "hono";
-import { authorizeScope } from "../auth";
-import { type ApiDeps, type ApiEnv, accessOf, channelParam, listRange } from "../context";
-import { toStorageError } from "../storage-error";
-import { compactUtc, parseRangeQuery } from "../time-range";
+import { authorizeScope } from "../access/auth";
+import { type ApiDeps, type ApiEnv, accessOf, channelParam, listRange } from "../access/context";
+import { toStorageError } from "../http/storage-error";
+import { compactUtc, parseRangeQuery } from "../http/time-range";
 
 /**
  * `GET /v1/channels/:ch/clip.ts?start&end|duration`: the segments overlapping

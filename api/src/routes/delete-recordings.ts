@@ -1,9 +1,9 @@
 import { formatTime } from "@kiroku/shared";
 import type { Handler } from "hono";
-import { deleteKeys } from "../channel-store";
-import { type ApiDeps, type ApiEnv, channelParam, listRange } from "../context";
-import { planDeletion } from "../deletion-plan";
-import { parseRangeQuery } from "../time-range";
+import { type ApiDeps, type ApiEnv, channelParam, listRange } from "../access/context";
+import { deleteKeys } from "../channels/channel-store";
+import { planDeletion } from "../channels/deletion-plan";
+import { parseRangeQuery } from "../http/time-range";
 
 /**
  * `DELETE /v1/channels/:ch/recordings?start&end|duration`: deletes exactly

@@ -1,7 +1,7 @@
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import type { Handler } from "hono";
-import type { ApiDeps, ApiEnv } from "../context";
-import { toStorageError } from "../storage-error";
+import type { ApiDeps, ApiEnv } from "../access/context";
+import { toStorageError } from "../http/storage-error";
 
 /**
  * `GET /healthz`: the process answers. `GET /healthz?storage=1` also lists one

@@ -1,9 +1,9 @@
 import { ValidationError } from "@kiroku/shared";
 import type { Handler } from "hono";
-import { refuseSigned } from "../admin-auth";
-import { redactText } from "../channel-state";
-import { listRuns } from "../channel-store";
-import { type ApiDeps, type ApiEnv, accessOf, channelParam } from "../context";
+import { refuseSigned } from "../access/admin-auth";
+import { type ApiDeps, type ApiEnv, accessOf, channelParam } from "../access/context";
+import { redactText } from "../channels/channel-state";
+import { listRuns } from "../channels/channel-store";
 
 export const HISTORY_DEFAULT_LIMIT = 10;
 export const HISTORY_MAX_LIMIT = 100;

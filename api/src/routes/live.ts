@@ -1,12 +1,12 @@
 import { NotFoundError } from "@kiroku/shared";
 import type { Handler } from "hono";
-import { authorizeScope } from "../auth";
-import { type ApiDeps, type ApiEnv, accessOf, channelParam, listRange } from "../context";
-import { shortCacheControl } from "../http-cache";
-import { liveHoleGraceMs, liveListingRange, selectLiveWindow } from "../live-window";
-import { renderLivePlaylist } from "../m3u8";
-import { urlPolicy } from "../segment-urls";
-import { liveWindowOf } from "../settings-cache";
+import { authorizeScope } from "../access/auth";
+import { type ApiDeps, type ApiEnv, accessOf, channelParam, listRange } from "../access/context";
+import { urlPolicy } from "../access/segment-urls";
+import { liveWindowOf } from "../channels/settings-cache";
+import { shortCacheControl } from "../http/http-cache";
+import { liveHoleGraceMs, liveListingRange, selectLiveWindow } from "../playlists/live-window";
+import { renderLivePlaylist } from "../playlists/m3u8";
 import { M3U8_TYPE } from "./vod";
 
 /**

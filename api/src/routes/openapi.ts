@@ -1,7 +1,7 @@
 import type { Handler } from "hono";
 import pkg from "../../package.json" with { type: "json" };
-import type { ApiEnv } from "../context";
-import { openApiDocument } from "../openapi";
+import type { ApiEnv } from "../access/context";
+import { openApiDocument } from "./openapi-document";
 
 /** The API's version (api/package.json), as the document's `info.version`. */
 export const API_VERSION: string = pkg.version;

@@ -1,7 +1,6 @@
 import { formatTime, ValidationError } from "@kiroku/shared";
 import type { Handler } from "hono";
-import { API_DEFAULTS } from "../api-defaults";
-import { authorizeScope } from "../auth";
+import { authorizeScope } from "../access/auth";
 import {
   type ApiDeps,
   type ApiEnv,
@@ -9,9 +8,10 @@ import {
   channelParam,
   listRange,
   rangeIsOver,
-} from "../context";
-import { gapsBetween, mergeSpans, type Span, summarize } from "../spans";
-import { parseRangeQuery } from "../time-range";
+} from "../access/context";
+import { API_DEFAULTS } from "../api-defaults";
+import { parseRangeQuery } from "../http/time-range";
+import { gapsBetween, mergeSpans, type Span, summarize } from "../playlists/spans";
 
 const BUCKETS = { hour: 3_600_000, day: 86_400_000 } as const;
 

@@ -1,10 +1,10 @@
 import { GetObjectCommand, type GetObjectCommandOutput } from "@aws-sdk/client-s3";
 import { KirokuError, NotFoundError, parseSegmentKey, ValidationError } from "@kiroku/shared";
 import type { Handler } from "hono";
-import { authorizeScope } from "../auth";
-import { type ApiDeps, type ApiEnv, accessOf, channelParam } from "../context";
-import { immutableCacheControl } from "../http-cache";
-import { isNotFound, toStorageError } from "../storage-error";
+import { authorizeScope } from "../access/auth";
+import { type ApiDeps, type ApiEnv, accessOf, channelParam } from "../access/context";
+import { immutableCacheControl } from "../http/http-cache";
+import { isNotFound, toStorageError } from "../http/storage-error";
 
 /**
  * `GET /v1/channels/:ch/segments/:day/:name` (SEGMENT_URLS=proxy): streams one

@@ -1,8 +1,8 @@
 import { KirokuError } from "@kiroku/shared";
 import type { Handler } from "hono";
-import { type ApiDeps, type ApiEnv, channelParam } from "../context";
-import { readJsonObject } from "../json-body";
-import { parseSessionRequest, sessionPath } from "../session-request";
+import { type ApiDeps, type ApiEnv, channelParam } from "../access/context";
+import { parseSessionRequest, sessionPath } from "../access/session-request";
+import { readJsonObject } from "../http/json-body";
 
 /**
  * `POST /v1/channels/:ch/sessions {mode: "live"|"range"|"clip", start?, end?, expiresIn?}`

@@ -1,8 +1,8 @@
 import type { Handler } from "hono";
-import { refuseSigned } from "../admin-auth";
-import { statJson } from "../channel-state";
-import { getSettings, getStatus } from "../channel-store";
-import { type ApiDeps, type ApiEnv, accessOf, channelParam } from "../context";
+import { refuseSigned } from "../access/admin-auth";
+import { type ApiDeps, type ApiEnv, accessOf, channelParam } from "../access/context";
+import { statJson } from "../channels/channel-state";
+import { getSettings, getStatus } from "../channels/channel-store";
 
 /**
  * `GET /v1/channels/:ch/stat` (OSS GetLiveChannelStat): Live, Idle or

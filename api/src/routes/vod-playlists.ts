@@ -14,7 +14,7 @@ import {
   vodPlaylistPrefix,
 } from "@kiroku/shared";
 import type { Handler } from "hono";
-import { refuseSigned } from "../admin-auth";
+import { refuseSigned } from "../access/admin-auth";
 import {
   type ApiDeps,
   type ApiEnv,
@@ -22,18 +22,18 @@ import {
   channelParam,
   listRange,
   rangeIsOver,
-} from "../context";
-import { readJsonObject } from "../json-body";
-import { parseFlag } from "../query-flag";
-import { urlPolicy } from "../segment-urls";
-import { isNotFound, toStorageError } from "../storage-error";
+} from "../access/context";
+import { urlPolicy } from "../access/segment-urls";
+import { readJsonObject } from "../http/json-body";
+import { parseFlag } from "../http/query-flag";
+import { isNotFound, toStorageError } from "../http/storage-error";
 import {
   parsePlaylistName,
   parseStoredPlaylistRequest,
   renderStoredPlaylist,
   rewriteStoredPlaylist,
   storedPlaylistUrl,
-} from "../stored-playlist";
+} from "../playlists/stored-playlist";
 import { M3U8_TYPE } from "./vod";
 
 /**

@@ -1,7 +1,6 @@
 import { formatTime, NotFoundError } from "@kiroku/shared";
 import type { Handler } from "hono";
-import { API_DEFAULTS } from "../api-defaults";
-import { authorizeScope } from "../auth";
+import { authorizeScope } from "../access/auth";
 import {
   type ApiDeps,
   type ApiEnv,
@@ -9,17 +8,18 @@ import {
   channelParam,
   listRange,
   rangeIsOver,
-} from "../context";
+} from "../access/context";
+import { urlPolicy } from "../access/segment-urls";
+import { API_DEFAULTS } from "../api-defaults";
 import {
   etagOf,
   immutableCacheControl,
   matchesIfNoneMatch,
   shortCacheControl,
-} from "../http-cache";
-import { renderRangePlaylist } from "../m3u8";
-import { urlPolicy } from "../segment-urls";
-import { parseRangeQuery } from "../time-range";
-import { settledBefore } from "../upload-backlog";
+} from "../http/http-cache";
+import { parseRangeQuery } from "../http/time-range";
+import { renderRangePlaylist } from "../playlists/m3u8";
+import { settledBefore } from "../playlists/upload-backlog";
 
 export const M3U8_TYPE = "application/vnd.apple.mpegurl";
 

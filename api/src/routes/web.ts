@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Context, Handler } from "hono";
-import type { ApiEnv } from "../context";
+import type { ApiEnv } from "../access/context";
 
 /**
  * `GET /` and `GET /assets/*`: the web page (api/web, bundled by

@@ -1,0 +1,139 @@
+import type { ChannelStatus } from "@kiroku/shared";
+import { describe, expect, it } from "vitest";
+import { heartbeat } from "../../../test/helpers/heartbeat";
+import { channelState, redactText, staleAfterMs, statJson } from "./channel-state";
+
+const NOW = Date.UTC(2026, 10, 22, 10, 30, 0);
+const iso = (ms: number) => new Date(ms).toISOString();
+
+const status = (over: Partial<ChannelStatus> = {}) => heartbeat(NOW, over);
+const enabled = { status: "enabled" as const, updatedAt: iso(NOW - 3_600_000) };
+const disabled = { status: "disabled" as const, updatedAt: iso(NOW - 60_000) };
+
+describe("channelState", () => {
+  it("is Live while a fresh heartbeat says recording, since the state changed", () => {
+    const s = channelState(enabled, status(), NOW);
+    expect(s).toMatchObject({
+      state: "Live",
+      since: iso(NOW - 600_000),
+      heartbeatAge: 1,
+      fresh: true,
+    });
+  });
+
+  it("turns Idle once the heartbeat is 3 intervals old (15 s floor), since it was last heard", () => {
+    expect(staleAfterMs(status({ intervalSeconds: 10 }))).toBe(30_000);
+    expect(staleAfterMs(status({ intervalSeconds: 1 }))).toBe(15_000);
+    const justFresh = channelState(enabled, status({ updatedAt: iso(NOW - 14_999) }), NOW);
+    expect(justFresh.state).toBe("Live");
+    const stale = channelState(enabled, status({ updatedAt: iso(NOW - 15_000) }), NOW);
+    expect(stale).toMatchObject({
+      state: "Idle",
+      since: iso(NOW - 15_000),
+      heartbeatAge: 15,
+      fresh: false,
+    });
+    expect(stale.reason).toMatch(/no heartbeat for 15 s/);
+  });
+
+  it("is Disabled when the settings say so, whatever the heartbeat", () => {
+    expect(channelState(disabled, status(), NOW)).toMatchObject({
+      state: "Disabled",
+      since: disabled.updatedAt,
+    });
+    expect(channelState(disabled, undefined, NOW).state).toBe("Disabled");
+    // The recorder confirms: since comes from its state change.
+    const confirmed = channelState(
+      disabled,
+      status({ state: "disabled", since: iso(NOW - 55_000) }),
+      NOW,
+    );
+    expect(confirmed).toMatchObject({ state: "Disabled", since: iso(NOW - 55_000) });
+  });
+
+  it("is Disabled when a fresh heartbeat says disabled (re-enable not yet seen), Idle when that heartbeat is stale", () => {
+    expect(channelState(enabled, status({ state: "disabled" }), NOW).state).toBe("Disabled");
+    expect(channelState(undefined, status({ state: "disabled" }), NOW).state).toBe("Disabled");
+    const gone = status({ state: "disabled", updatedAt: iso(NOW - 3_600_000) });
+    expect(channelState(enabled, gone, NOW).state).toBe("Idle");
+  });
+
+  it("is Idle with no heartbeat, or a fresh one that is reconnecting, in error or stopped", () => {
+    expect(channelState(undefined, undefined, NOW)).toMatchObject({
+      state: "Idle",
+      since: null,
+      heartbeatAge: null,
+    });
+    for (const state of ["reconnecting", "error", "stopped"] as const) {
+      const s = channelState(enabled, status({ state }), NOW);
+      expect(s.state).toBe("Idle");
+      expect(s.reason).toContain(state);
+    }
+  });
+
+  it("treats a heartbeat from a clock running ahead as fresh, age 0", () => {
+    expect(channelState(enabled, status({ updatedAt: iso(NOW + 5_000) }), NOW)).toMatchObject({
+      state: "Live",
+      heartbeatAge: 0,
+    });
+  });
+
+  it("treats an unparsable updatedAt as no heartbeat age: Idle", () => {
+    expect(channelState(enabled, status({ updatedAt: "yesterday" }), NOW)).toMatchObject({
+      state: "Idle",
+      heartbeatAge: null,
+    });
+  });
+});
+
+describe("statJson", () => {
+  it("carries media, last segment, backlog and a redacted source", () => {
+    const s = statJson("cam1", undefined, status(), NOW);
+    expect(s).toMatchObject({
+      channel: "cam1",
+      state: "Live",
+      source: "rtsp://***@10.0.0.5/stream",
+      video: { codec: "h264", width: 1280, height: 720, fps: 30, bitrate: 2_000_000 },
+      audio: { codec: "aac", sampleRate: 48_000 },
+      lastSegmentTime: iso(NOW - 2_000),
+      lastSegment: { start: iso(NOW - 2_000), end: iso(NOW), duration: 2 },
+      uploadBacklog: { segments: 2, bytes: 1234 },
+      heartbeatAge: 1,
+      recorderState: "recording",
+    });
+    expect(JSON.stringify(s)).not.toContain("pw");
+  });
+
+  it("redacts credentials quoted in the last error, and survives junk numbers", () => {
+    const s = statJson(
+      "cam1",
+      undefined,
+      status({
+        lastError: {
+          at: iso(NOW),
+          message: "cannot open rtsp://u:secret@cam/x: 401",
+          source: "capture",
+        },
+        lastSegment: { key: "k", startMs: 1e20, durationMs: 1 },
+      }),
+      NOW,
+    );
+    expect((s.lastError as { message: string }).message).toBe("cannot open rtsp://***@cam/x: 401");
+    expect(s.lastSegmentTime).toBeNull();
+  });
+
+  it("answers Idle with nulls for a channel nothing is known of", () => {
+    expect(statJson("cam9", undefined, undefined, NOW)).toMatchObject({
+      state: "Idle",
+      source: null,
+      video: null,
+      audio: null,
+      uploadBacklog: null,
+      lastError: null,
+    });
+  });
+
+  it("redactText leaves text without URLs alone", () => {
+    expect(redactText("disk full")).toBe("disk full");
+  });
+});

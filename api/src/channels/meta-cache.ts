@@ -1,0 +1,48 @@
+import type { ApiDeps } from "../access/context";
+
+/**
+ * How long a channel's metadata objects (settings, heartbeat) are reused
+ * in-process before being read again. live.m3u8 is reloaded by every viewer
+ * every few seconds; one GET per channel and object per few seconds is
+ * enough, and a write through this instance replaces the entry at once.
+ */
+export const META_CACHE_MS = 5_000;
+const MAX_ENTRIES = 1_000;
+
+interface Entry {
+  value: unknown;
+  atMs: number;
+}
+
+// Keyed by the app's deps: each app (and each test's app) has its own cache, no global state.
+const caches = new WeakMap<ApiDeps, Map<string, Entry>>();
+
+function cacheOf(deps: ApiDeps): Map<string, Entry> {
+  let cache = caches.get(deps);
+  if (!cache) {
+    cache = new Map();
+    caches.set(deps, cache);
+  }
+  return cache;
+}
+
+/** `read()`'s answer for `key`, at most META_CACHE_MS old. Failed reads are not cached. */
+export async function cachedMeta<T>(
+  deps: ApiDeps,
+  key: string,
+  read: () => Promise<T>,
+): Promise<T> {
+  const now = deps.now();
+  const hit = cacheOf(deps).get(key);
+  if (hit && now - hit.atMs < META_CACHE_MS && now >= hit.atMs) return hit.value as T;
+  const value = await read();
+  rememberMeta(deps, key, value);
+  return value;
+}
+
+/** Records a value just written (or deleted: undefined) so this instance serves it at once. */
+export function rememberMeta(deps: ApiDeps, key: string, value: unknown): void {
+  const cache = cacheOf(deps);
+  if (cache.size >= MAX_ENTRIES) cache.clear();
+  cache.set(key, { value, atMs: deps.now() });
+}

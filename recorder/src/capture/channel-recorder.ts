@@ -1,0 +1,548 @@
+import { EventEmitter } from "node:events";
+import { mkdir, stat, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { Backoff, type BackoffOptions, DEFAULT_BACKOFF, type Logger } from "@kiroku/shared";
+import type { ChannelConfig } from "../recorder-config";
+import { sourceTimeoutSeconds } from "../source";
+import type { CompletedSegment, MediaInfo } from "../spool/completed-segment";
+import { moveNoClobber, moveToPartial } from "../spool/file-moves";
+import { listNames } from "../spool/spool";
+import { type ChannelSpool, channelSpool, queueFileName } from "../spool/spool-layout";
+import { SpoolState } from "../spool/spool-state";
+import { AttemptOutput, attemptFolder, type ClosedSegmentFile } from "./attempt-output";
+import { buildFfmpegArgs } from "./ffmpeg-args";
+import {
+  type FfmpegExit,
+  type FfmpegProcess,
+  type SpawnFfmpeg,
+  spawnFfmpeg,
+} from "./ffmpeg-process";
+import { hasHardwareH264Encoder } from "./hardware-encoder";
+import { FFMPEG_PID_NAME, stopLeftoverFfmpeg } from "./leftover-ffmpeg";
+import { rtmpPeerAddress } from "./rtmp-peer";
+import { RunClock } from "./run-clock";
+import { StreamInfoParser } from "./stream-info";
+
+/**
+ * The lifetime supervisor of one channel (MediaMTX style): it lives from
+ * `start()` to `stop()` and owns one ffmpeg process per attempt, never two at
+ * once (the next attempt starts only after the previous process has exited).
+ *
+ * - Any exit that was not asked for, including exit code 0 (what ffmpeg
+ *   returns when an RTSP camera vanishes or an RTMP publisher leaves), is a
+ *   restart after a capped, jittered exponential backoff (backoff.ts); an
+ *   attempt that recorded at least one segment resets the backoff.
+ * - Stall watchdog: once the source is open, no new segment within
+ *   2 × TARGET_DURATION + the source timeout (5 s, or SOURCE_TIMEOUT for RTSP)
+ *   kills ffmpeg and restarts it. Before the source opens the budget is 10 s
+ *   longer (RTSP set-up, probing); an RTMP listener waits for its publisher
+ *   without a deadline.
+ * - Kill (stop, stall) escalates: one SIGINT (ffmpeg finalizes and lists its
+ *   current segment), SIGTERM after 2 s, SIGKILL 1.5 s later.
+ * - ffmpeg has a process group of its own, so a terminal's Ctrl-C reaches it
+ *   only through this supervisor (ffmpeg-process.ts); one left running by a
+ *   recorder that was killed outright is stopped at the next start before
+ *   its folder is recovered (leftover-ffmpeg.ts).
+ * - Segments: see attempt-output.ts (completion), run-clock.ts (time model)
+ *   and spool-state.ts (run/seq counters). Each completed segment is moved
+ *   into `queue/` under its final name, the counters are persisted, and only
+ *   then `onSegment` is called.
+ */
+export type ChannelStateName = "recording" | "reconnecting" | "stopped";
+
+export interface ChannelStatus {
+  channel: string;
+  state: ChannelStateName;
+  /** When the channel entered this state (epoch ms). */
+  sinceMs: number;
+  /** Why the last attempt ended, when it ended badly. */
+  lastError?: string;
+  /** The run being recorded (state `recording`). */
+  run?: number;
+  /** ffmpeg restarts since start(). */
+  restarts: number;
+}
+
+export interface RunStartedEvent {
+  channel: string;
+  run: number;
+  /** Wall-clock start of the run's first segment. */
+  startMs: number;
+  /** The source with credentials and stream keys masked. */
+  source: string;
+  remoteAddress?: string;
+  media?: MediaInfo;
+}
+
+export interface RunEndedEvent {
+  channel: string;
+  run: number;
+  /** Wall-clock end of the run's last segment. */
+  endMs: number;
+  /** `stopped`, `source ended (exit 0)`, `stall`, `re-anchored: drift 1520 ms`, … */
+  reason: string;
+  segments: number;
+}
+
+export interface RestartEvent {
+  channel: string;
+  /** The attempt that ended. */
+  attempt: number;
+  reason: string;
+  delayMs: number;
+  exit: FfmpegExit;
+}
+
+export interface ChannelRecorderEvents {
+  state: [ChannelStatus];
+  runStarted: [RunStartedEvent];
+  runEnded: [RunEndedEvent];
+  restart: [RestartEvent];
+  /** ffmpeg started (pid) for an attempt. */
+  spawned: [{ channel: string; attempt: number; pid: number }];
+}
+
+export interface StopTimeouts {
+  /** SIGINT → SIGTERM after this long. */
+  sigtermAfterMs: number;
+  /** SIGTERM → SIGKILL after this long. */
+  sigkillAfterMs: number;
+}
+
+export interface ChannelRecorderOptions {
+  channel: ChannelConfig;
+  spoolDir: string;
+  /** TARGET_DURATION in seconds. */
+  targetDuration: number;
+  log: Logger;
+  onSegment: (seg: CompletedSegment) => void;
+  /** Wall clock (epoch ms). */
+  clock?: () => number;
+  spawn?: SpawnFfmpeg;
+  /** Waits between attempts; must resolve early when `signal` aborts. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  random?: () => number;
+  backoff?: BackoffOptions;
+  stopTimeouts?: StopTimeouts;
+  /** Override hardware encoder detection. */
+  hardwareEncoder?: boolean;
+  /** Re-anchor a run when stream and wall clock disagree by more than this. */
+  maxDriftMs?: number;
+  /** Override the stall budget (ms since the last segment). */
+  stallTimeoutMs?: number;
+  /** Polling fallback of the segment list. */
+  pollMs?: number;
+}
+
+export const DEFAULT_STOP_TIMEOUTS: StopTimeouts = { sigtermAfterMs: 2_000, sigkillAfterMs: 1_500 };
+
+interface Attempt {
+  id: number;
+  proc?: FfmpegProcess;
+  output: AttemptOutput;
+  runClock: RunClock;
+  parser: StreamInfoParser;
+  run?: number;
+  runStartMs?: number;
+  runEndMs?: number;
+  runSegments: number;
+  runBytes: number;
+  runDurationMs: number;
+  segments: number;
+  killReason?: string;
+  killTimers: NodeJS.Timeout[];
+  stderrTail: string[];
+  exit?: FfmpegExit;
+  /** The write of `ffmpeg.pid`, awaited before the folder is finished (and removed). */
+  pidFile?: Promise<void>;
+}
+
+export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
+  private markRecovered!: () => void;
+  private readonly recoveredPromise = new Promise<void>((resolve) => {
+    this.markRecovered = resolve;
+  });
+  readonly spool: ChannelSpool;
+  private readonly log: Logger;
+  private readonly clock: () => number;
+  private readonly backoff: Backoff;
+  private readonly stopTimeouts: StopTimeouts;
+  private readonly stallMs: number;
+  private readonly hardwareEncoder: boolean;
+  private state: SpoolState | undefined;
+  private current: Attempt | undefined;
+  private loop: Promise<void> | undefined;
+  private stopping = false;
+  private readonly abort = new AbortController();
+  private watchdog: NodeJS.Timeout | undefined;
+  private status: ChannelStatus;
+
+  constructor(private readonly opts: ChannelRecorderOptions) {
+    super();
+    this.spool = channelSpool(opts.spoolDir, opts.channel.name);
+    this.log = opts.log.child({ channel: opts.channel.name });
+    this.clock = opts.clock ?? Date.now;
+    this.backoff = new Backoff(opts.backoff ?? DEFAULT_BACKOFF, opts.random ?? Math.random);
+    this.stopTimeouts = opts.stopTimeouts ?? DEFAULT_STOP_TIMEOUTS;
+    this.stallMs =
+      opts.stallTimeoutMs ??
+      (2 * opts.targetDuration + sourceTimeoutSeconds(opts.channel.source)) * 1000;
+    this.hardwareEncoder = opts.hardwareEncoder ?? hasHardwareH264Encoder();
+    this.status = {
+      channel: opts.channel.name,
+      state: "reconnecting",
+      sinceMs: this.clock(),
+      restarts: 0,
+    };
+  }
+
+  /** Stall budget in ms: no segment for this long (after the source opened) restarts ffmpeg. */
+  get stallTimeoutMs(): number {
+    return this.stallMs;
+  }
+
+  /**
+   * Settles once what a previous process left in `incoming/` is recovered and
+   * queued (or recovery failed): until then a heartbeat would understate the
+   * spool, so the daemon writes its first one only after this.
+   */
+  get recovered(): Promise<void> {
+    return this.recoveredPromise;
+  }
+
+  /** Starts recording (recovering what a previous process left in `incoming/` first). */
+  start(): void {
+    if (this.loop) return;
+    this.loop = this.runLoop().catch((err) => {
+      this.log.error({ err: String(err) }, "channel recorder failed");
+      this.setState("stopped", String(err));
+    });
+  }
+
+  /**
+   * Stops gracefully: ffmpeg finalizes its current segment (SIGINT, then
+   * SIGTERM and SIGKILL on timers), the last segment is handed over as
+   * complete, and the promise settles once ffmpeg is gone. `reason` ends the
+   * run's record ("stopped", "disabled").
+   */
+  async stop(reason = "stopped"): Promise<void> {
+    this.stopping = true;
+    this.abort.abort();
+    if (this.current) this.kill(this.current, reason);
+    await this.loop;
+    if (this.status.state !== "stopped") this.setState("stopped");
+  }
+
+  /** A fresh attempt whose output folder hands each closed segment to `complete`. */
+  private newAttempt(
+    id: number,
+    dir: string,
+    output: { pollMs?: number; watch?: boolean },
+  ): Attempt {
+    const attempt: Attempt = {
+      id,
+      output: undefined as unknown as AttemptOutput,
+      runClock: new RunClock(this.opts.maxDriftMs),
+      parser: new StreamInfoParser(),
+      runSegments: 0,
+      runBytes: 0,
+      runDurationMs: 0,
+      segments: 0,
+      killTimers: [],
+      stderrTail: [],
+    };
+    attempt.output = new AttemptOutput(dir, this.spool, {
+      log: this.log,
+      ...output,
+      onClosed: (closed) => this.complete(attempt, closed),
+    });
+    return attempt;
+  }
+
+  private async runLoop(): Promise<void> {
+    try {
+      this.state = await SpoolState.load(this.spool, this.opts.channel.name);
+      await this.recoverIncoming();
+    } finally {
+      this.markRecovered();
+    }
+    while (!this.stopping) {
+      const id = this.state.takeAttempt();
+      await this.state.save();
+      const attempt = await this.runAttempt(id);
+      if (this.stopping) break;
+      const reason = attempt.killReason ?? describeExit(attempt);
+      if (attempt.segments > 0) this.backoff.reset();
+      const delayMs =
+        attempt.segments > 0 && attempt.killReason === undefined ? 0 : this.backoff.next();
+      this.status.restarts++;
+      this.setState("reconnecting", reason);
+      this.log.warn(
+        { attempt: id, reason, delayMs, stderr: attempt.stderrTail.slice(-3) },
+        "ffmpeg ended; restarting",
+      );
+      this.emit("restart", {
+        channel: this.opts.channel.name,
+        attempt: id,
+        reason,
+        delayMs,
+        exit: (await attempt.proc?.exited) ?? { code: null, signal: null },
+      });
+      if (delayMs > 0) await (this.opts.sleep ?? abortableSleep)(delayMs, this.abort.signal);
+    }
+  }
+
+  private async runAttempt(id: number): Promise<Attempt> {
+    const dir = attemptFolder(this.spool, id);
+    await mkdir(dir, { recursive: true });
+    const plan = buildFfmpegArgs({
+      source: this.opts.channel.source,
+      targetDuration: this.opts.targetDuration,
+      outDir: dir,
+      hardwareEncoder: this.hardwareEncoder,
+    });
+    const attempt = this.newAttempt(id, dir, { pollMs: this.opts.pollMs });
+    this.current = attempt;
+    attempt.output.start();
+    this.armWatchdog(attempt, this.stallMs + 10_000);
+    const proc = (this.opts.spawn ?? spawnFfmpeg)(plan, {
+      onLine: (line) => this.onLine(attempt, line),
+      onSpawn: (pid) => {
+        // Lets a later recorder stop this ffmpeg should this process die first.
+        attempt.pidFile = writeFile(path.join(dir, FFMPEG_PID_NAME), `${pid}\n`).catch(() => {});
+        this.emit("spawned", { channel: this.opts.channel.name, attempt: id, pid });
+      },
+    });
+    attempt.proc = proc;
+    this.log.info({ attempt: id, source: this.opts.channel.sourceLabel }, "ffmpeg started");
+    if (this.stopping) this.kill(attempt, "stopped");
+    const exit = await proc.exited;
+    attempt.exit = exit;
+    this.clearWatchdog();
+    for (const t of attempt.killTimers) clearTimeout(t);
+    this.log.info({ attempt: id, ...exit }, "ffmpeg exited");
+    await attempt.pidFile;
+    await attempt.output.finish();
+    if (attempt.run !== undefined) {
+      this.endRun(attempt, attempt.killReason ?? describeExit(attempt));
+    }
+    this.current = undefined;
+    return attempt;
+  }
+
+  private onLine(attempt: Attempt, raw: string): void {
+    const line = redactLine(raw, this.opts.channel);
+    attempt.stderrTail.push(line);
+    if (attempt.stderrTail.length > 20) attempt.stderrTail.shift();
+    const wasOpen = attempt.parser.inputOpened;
+    attempt.parser.push(line);
+    if (!wasOpen && attempt.parser.inputOpened) {
+      // The source answered (an RTMP publisher connected): the stall budget starts now.
+      this.armWatchdog(attempt, this.stallMs);
+    }
+  }
+
+  /** One closed segment: place it in time, number it, move it to the queue, persist, announce. */
+  private async complete(attempt: Attempt, closed: ClosedSegmentFile): Promise<void> {
+    const state = this.state!;
+    const placed = attempt.runClock.place(closed.entry, closed.closedAtMs);
+    if (placed.durationMs <= 0) {
+      await moveToPartial(this.spool, `a${attempt.id}_${path.basename(closed.file)}`, closed.file);
+      this.log.warn({ file: closed.file }, "segment of zero duration kept in partial/");
+      return;
+    }
+    let newRun = false;
+    if (placed.newRun) {
+      if (attempt.run !== undefined) this.endRun(attempt, `re-anchored: ${placed.reason}`);
+      attempt.run = state.takeRun();
+      attempt.runStartMs = placed.startMs;
+      attempt.runSegments = 0;
+      attempt.runBytes = 0;
+      attempt.runDurationMs = 0;
+      newRun = true;
+      if (placed.reason)
+        this.log.warn({ run: attempt.run, reason: placed.reason }, "new run: time re-anchored");
+    }
+    attempt.runSegments++;
+    attempt.runBytes += closed.bytes;
+    attempt.runDurationMs += placed.durationMs;
+    attempt.runEndMs = placed.startMs + placed.durationMs;
+    const media = this.mediaOf(attempt);
+    const ref = {
+      channel: this.opts.channel.name,
+      startMs: placed.startMs,
+      durationMs: placed.durationMs,
+      run: attempt.run!,
+      seq: state.takeSeq(),
+    };
+    const target = path.join(this.spool.queue, queueFileName(ref));
+    await moveNoClobber(closed.file, target);
+    await state.save();
+    const seg: CompletedSegment = { ...ref, path: target, bytes: closed.bytes, media };
+    attempt.segments++;
+    this.armWatchdog(attempt, this.stallMs);
+    if (newRun) {
+      const source = this.opts.channel.source;
+      // An RTMP run is one publisher: name it (its connection is still open now).
+      const remoteAddress =
+        source.kind === "rtmp" && attempt.exit === undefined
+          ? await rtmpPeerAddress(source.port)
+          : undefined;
+      this.emit("runStarted", {
+        channel: ref.channel,
+        run: ref.run,
+        startMs: ref.startMs,
+        source: this.opts.channel.sourceLabel,
+        ...(remoteAddress ? { remoteAddress } : {}),
+        media,
+      });
+      this.log.info({ run: ref.run, media }, "run started");
+    }
+    if (this.status.state !== "recording" || this.status.run !== ref.run) {
+      this.setState("recording", undefined, ref.run);
+    }
+    this.log.debug(
+      { seq: ref.seq, run: ref.run, durationMs: ref.durationMs, bytes: seg.bytes },
+      "segment complete",
+    );
+    try {
+      this.opts.onSegment(seg);
+    } catch (err) {
+      this.log.error({ err: String(err) }, "onSegment handler threw");
+    }
+  }
+
+  private mediaOf(attempt: Attempt): MediaInfo {
+    const media = attempt.parser.media;
+    if (media.bitrate === undefined && attempt.runDurationMs > 0) {
+      // Copied streams declare no bitrate: measure it from what was written.
+      media.bitrate = Math.round((attempt.runBytes * 8 * 1000) / attempt.runDurationMs);
+    }
+    return media;
+  }
+
+  private endRun(attempt: Attempt, reason: string): void {
+    if (attempt.run === undefined) return;
+    this.emit("runEnded", {
+      channel: this.opts.channel.name,
+      run: attempt.run,
+      endMs: attempt.runEndMs ?? attempt.runStartMs ?? this.clock(),
+      reason,
+      segments: attempt.runSegments,
+    });
+    this.log.info({ run: attempt.run, reason, segments: attempt.runSegments }, "run ended");
+  }
+
+  /** Idempotent per attempt: SIGINT now, SIGTERM and SIGKILL on timers. */
+  private kill(attempt: Attempt, reason: string): void {
+    if (attempt.killReason !== undefined || !attempt.proc) {
+      if (!attempt.proc) attempt.killReason ??= reason;
+      return;
+    }
+    attempt.killReason = reason;
+    this.log.info({ attempt: attempt.id, reason }, "stopping ffmpeg");
+    const proc = attempt.proc;
+    proc.signal("SIGINT");
+    const { sigtermAfterMs, sigkillAfterMs } = this.stopTimeouts;
+    attempt.killTimers.push(
+      setTimeout(() => {
+        this.log.warn({ attempt: attempt.id }, "ffmpeg ignored SIGINT; sending SIGTERM");
+        proc.signal("SIGTERM");
+      }, sigtermAfterMs),
+      setTimeout(() => {
+        this.log.warn({ attempt: attempt.id }, "ffmpeg ignored SIGTERM; sending SIGKILL");
+        proc.signal("SIGKILL");
+      }, sigtermAfterMs + sigkillAfterMs),
+    );
+  }
+
+  private armWatchdog(attempt: Attempt, ms: number): void {
+    this.clearWatchdog();
+    const rtmpWaiting = this.opts.channel.source.kind === "rtmp" && !attempt.parser.inputOpened;
+    if (rtmpWaiting) return; // a listener may wait for its publisher as long as it likes
+    this.watchdog = setTimeout(() => {
+      this.log.warn({ attempt: attempt.id, ms }, "no new segment: ffmpeg stalled");
+      this.kill(attempt, `stall: no segment for ${Math.round(ms / 1000)} s`);
+    }, ms);
+    this.watchdog.unref?.();
+  }
+
+  private clearWatchdog(): void {
+    if (this.watchdog) clearTimeout(this.watchdog);
+    this.watchdog = undefined;
+  }
+
+  private setState(state: ChannelStateName, lastError?: string, run?: number): void {
+    this.status = {
+      channel: this.opts.channel.name,
+      state,
+      sinceMs: this.clock(),
+      restarts: this.status.restarts,
+      ...(lastError !== undefined ? { lastError } : {}),
+      ...(run !== undefined ? { run } : {}),
+    };
+    this.emit("state", { ...this.status });
+  }
+
+  /** Attempt folders left by a previous process (crash, power loss): complete what ffmpeg listed. */
+  private async recoverIncoming(): Promise<void> {
+    // SpoolState.load has just created incoming/ and read it.
+    for (const name of (await listNames(this.spool.incoming)).sort()) {
+      const dir = path.join(this.spool.incoming, name);
+      if (!(await stat(dir).catch(() => undefined))?.isDirectory()) continue;
+      const id = Number(/^a(\d+)$/.exec(name)?.[1] ?? -1);
+      if ((await stopLeftoverFfmpeg(dir, this.log)) === "in-use") {
+        this.log.error(
+          { dir },
+          "a running ffmpeg of another recorder writes into this spool: two recorders must not share a SPOOL_DIR; folder left alone",
+        );
+        continue;
+      }
+      const attempt = this.newAttempt(id, dir, { watch: false });
+      const partial = await attempt.output.finish();
+      if (attempt.run !== undefined) this.endRun(attempt, "recovered after restart");
+      this.log.info(
+        { dir, recovered: attempt.segments, partial: partial.length },
+        "recovered incoming folder",
+      );
+    }
+  }
+}
+
+function describeExit(attempt: Attempt): string {
+  const exit = attempt.exit;
+  const how = exit?.error
+    ? `could not start ffmpeg (${exit.error})`
+    : exit?.signal
+      ? `killed by ${exit.signal}`
+      : `exit ${exit?.code ?? "?"}`;
+  const last = attempt.stderrTail
+    .filter((l) => !/^\s/.test(l) && l.trim() !== "")
+    .slice(-1)[0]
+    ?.trim();
+  const hint = last ? `: ${last.slice(0, 200)}` : "";
+  return `${attempt.segments > 0 ? "source ended" : "ffmpeg failed"} (${how})${hint}`;
+}
+
+/** Masks credentials and the RTMP stream key in an ffmpeg log line. */
+export function redactLine(line: string, channel: ChannelConfig): string {
+  const source = channel.source;
+  let text = line;
+  if (source.kind === "rtsp" || source.kind === "rtmp")
+    text = text.split(source.url).join(channel.sourceLabel);
+  if (source.kind === "rtmp") text = text.split(source.streamKey).join("***");
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^\s/@'"]*@/gi, "$1***@");
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}

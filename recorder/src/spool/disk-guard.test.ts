@@ -1,0 +1,176 @@
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { silentLogger } from "@kiroku/shared";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { FakeS3Client } from "../upload/fake-s3-client";
+import { MIN_PART_SIZE, Uploader } from "../upload/uploader";
+import type { CompletedSegment } from "./completed-segment";
+import { type DeleteEvent, DiskGuard, type DiskGuardOptions } from "./disk-guard";
+import { folderBytes } from "./spool";
+import { channelSpool, queueFileName } from "./spool-layout";
+
+/**
+ * The disk guard's drop order with a real spool folder in a temp dir and the
+ * real Uploader on an in-memory S3 client whose requests the test holds, so
+ * "the one being uploaded" is a fact, not a flag. Free space is injected.
+ */
+const T0 = Date.UTC(2026, 10, 22, 10, 0, 0);
+const KB = 1_000;
+let spoolDir: string;
+let now: number;
+
+beforeEach(async () => {
+  spoolDir = await mkdtemp(path.join(os.tmpdir(), "kiroku-guard-"));
+  now = T0 + 3_600_000;
+});
+afterEach(async () => {
+  await rm(spoolDir, { recursive: true, force: true });
+});
+
+/** A complete segment of `bytes` in the channel's queue (mtime by age order). */
+async function queued(seq: number, bytes = 10 * KB): Promise<CompletedSegment> {
+  const ref = { channel: "cam", startMs: T0 + seq * 2_000, durationMs: 2_000, run: 1, seq };
+  const queue = channelSpool(spoolDir, "cam").queue;
+  await mkdir(queue, { recursive: true });
+  const file = path.join(queue, queueFileName(ref));
+  await writeFile(file, Buffer.alloc(bytes));
+  return { ...ref, path: file, bytes };
+}
+
+/** A file in `uploaded/` or `partial/`, `ageS` seconds old. */
+async function extra(folder: "uploaded" | "partial", name: string, ageS: number, bytes = 10 * KB) {
+  const dir = channelSpool(spoolDir, "cam")[folder];
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, name);
+  await writeFile(file, Buffer.alloc(bytes));
+  const t = new Date(now - ageS * 1000);
+  await utimes(file, t, t);
+}
+
+function setup(over: Partial<DiskGuardOptions> = {}, concurrency = 1) {
+  const s3 = new FakeS3Client();
+  const uploader = new Uploader({
+    s3: s3.asClient(),
+    bucket: "b",
+    movieKey: "movie",
+    spoolDir,
+    concurrency,
+    partSize: MIN_PART_SIZE,
+    keepUploadedMs: 3_600_000,
+    retry: {
+      backoff: { initialMs: 250, factor: 2, maxMs: 1_000, jitter: 0 },
+      permanentRetryMs: 30_000,
+    },
+    recorderVersion: "test",
+    log: silentLogger(),
+    clock: () => now,
+  });
+  const deleted: DeleteEvent[] = [];
+  const dropped: number[] = [];
+  uploader.on("dropped", (e) => dropped.push(e.segment.seq));
+  const guard = new DiskGuard({
+    spoolDir,
+    maxBytes: 1_000 * KB,
+    minFreeBytes: 0,
+    keepUploadedMs: 3_600_000,
+    queue: uploader,
+    log: silentLogger(),
+    clock: () => now,
+    freeBytes: async () => 10 ** 12,
+    onDelete: (e) => deleted.push(e),
+    ...over,
+  });
+  return { s3, uploader, guard, deleted, dropped };
+}
+
+const order = (deleted: DeleteEvent[]) =>
+  deleted.map((d) => `${d.kind}:${path.basename(d.file).replace(/^.*_s(\d+)\.ts$/, "s$1")}`);
+
+describe("DiskGuard", () => {
+  it("drops partial files first, then uploaded copies, then the oldest queued segments, and stops once under the bound", async () => {
+    await extra("partial", "p-new.ts", 10);
+    await extra("partial", "p-old.ts", 100);
+    await extra("uploaded", "u-new.ts", 20);
+    await extra("uploaded", "u-old.ts", 200);
+    for (let seq = 1; seq <= 6; seq++) await queued(seq);
+    // 10 files of 10 kB = 100 kB; the bound leaves room for 3 files (+ 10 kB headroom).
+    const { s3, uploader, guard, deleted, dropped } = setup({ maxBytes: 40 * KB });
+    guard.noteSegment(10 * KB);
+    await uploader.resume();
+    await s3.waitFor(1); // the newest (s6) is in flight on the live slot
+    const usage = await guard.check();
+    expect(order(deleted)).toEqual([
+      "partial:p-old.ts",
+      "partial:p-new.ts",
+      "uploaded-copy:u-old.ts",
+      "uploaded-copy:u-new.ts",
+      "queued:s1",
+      "queued:s2",
+      "queued:s3",
+    ]);
+    expect(dropped).toEqual([1, 2, 3]);
+    expect(usage.spoolBytes).toBeLessThanOrEqual(40 * KB - 10 * KB);
+    expect(await folderBytes(spoolDir)).toBe(usage.spoolBytes);
+    // s1 to s3 dropped: the oldest left is s4.
+    expect(uploader.queueStats("cam")).toEqual({
+      segments: 3,
+      bytes: 30 * KB,
+      oldestStartMs: T0 + 4 * 2_000,
+    });
+    expect(
+      deleted.filter((d) => d.kind === "queued").every((d) => d.key?.startsWith("movie/cam/")),
+    ).toBe(true);
+  });
+
+  it("never drops a segment while it is being uploaded, even the oldest", async () => {
+    for (let seq = 1; seq <= 4; seq++) await queued(seq);
+    // Concurrency 2: s4 on the live slot and s1 (the oldest) on the backlog slot, both held.
+    const { s3, uploader, guard, deleted } = setup({ maxBytes: 1 }, 2);
+    await uploader.resume();
+    await s3.waitFor(2);
+    // (the two requests may go out in either order)
+    expect(
+      s3
+        .keys()
+        .map((k) => Number(/_s(\d+)\.ts$/.exec(k)![1]))
+        .sort(),
+    ).toEqual([1, 4]);
+    await guard.check();
+    expect(order(deleted)).toEqual(["queued:s2", "queued:s3"]);
+    const left = (await readdir(channelSpool(spoolDir, "cam").queue)).map(
+      (n) => /_s(\d+)\.ts$/.exec(n)![1],
+    );
+    expect(left).toEqual(["1", "4"]);
+  });
+
+  it("keeps the free-disk floor by the same order", async () => {
+    await extra("uploaded", "u.ts", 10);
+    for (let seq = 1; seq <= 3; seq++) await queued(seq);
+    let free = 35 * KB; // floor 50 kB: 15 kB short, then 10 kB of headroom
+    const { s3, uploader, guard, deleted } = setup({
+      minFreeBytes: 50 * KB,
+      freeBytes: async () => free,
+      onDelete: (e) => {
+        deleted.push(e);
+        free += e.bytes;
+      },
+    });
+    guard.noteSegment(10 * KB);
+    await uploader.resume();
+    await s3.waitFor(1);
+    await guard.check();
+    expect(order(deleted)).toEqual(["uploaded-copy:u.ts", "queued:s1", "queued:s2"]);
+    expect(free).toBeGreaterThanOrEqual(50 * KB + 10 * KB);
+  });
+
+  it("drops nothing while the spool is inside its bounds, but removes copies past their keep time", async () => {
+    await extra("uploaded", "expired.ts", 7_200);
+    await extra("uploaded", "fresh.ts", 60);
+    await queued(1);
+    const { guard, deleted } = setup();
+    await guard.check();
+    expect(deleted).toEqual([]);
+    expect(await readdir(channelSpool(spoolDir, "cam").uploaded)).toEqual(["fresh.ts"]);
+  });
+});

@@ -1,0 +1,231 @@
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import {
+  CHANNEL_STATUS_SCHEMA,
+  type ChannelError,
+  type ChannelMedia,
+  type ChannelState,
+  type ChannelStatus,
+  formatTime,
+  statusKey,
+} from "@kiroku/shared";
+import { channelSpool } from "../spool/spool-layout";
+import { writeAtomic } from "../spool/spool-state";
+import type { HealthEvent, QueueStats } from "../upload/uploader";
+import type { MetaWriter } from "./meta-writer";
+
+/** The capture side's view of a channel (ChannelRecorder's states, plus disabled). */
+export type CaptureState = "recording" | "reconnecting" | "disabled" | "stopped";
+
+/**
+ * The heartbeat object of each channel (`{movieKey}/_meta/{channel}/status.json`,
+ * shape in shared/src/channel-status.ts), rewritten every STATUS_INTERVAL
+ * seconds through the MetaWriter (latest wins, never blocks uploads).
+ *
+ * The state shown is the capture state, except that a permanent upload
+ * failure (credentials, bucket) shows as `error` while the channel records:
+ * the operator must act, and `lastError` says on what.
+ */
+export interface StatusReporterOptions {
+  writer: MetaWriter;
+  movieKey: string;
+  intervalMs: number;
+  hostname: string;
+  recorderVersion: string;
+  clock?: () => number;
+  queue: (channel: string) => QueueStats;
+  diskFreeBytes: () => number | null;
+  uploadHealth: () => HealthEvent;
+  /**
+   * Also keep the latest heartbeat at `{spoolDir}/{channel}/status.json`, so
+   * an operator on the box sees it when the bucket cannot be reached.
+   */
+  spoolDir?: string;
+}
+
+interface ChannelEntry {
+  channel: string;
+  source: string;
+  capture: CaptureState;
+  captureSinceMs: number;
+  shown?: ChannelState;
+  shownSinceMs: number;
+  media?: ChannelMedia;
+  lastSegment?: { key: string; startMs: number; durationMs: number };
+  lastUploaded?: { key: string; atMs: number };
+  dropped: number;
+  captureError?: ChannelError;
+  /** Why the channel settings cannot be read, while they cannot (the recorder fails open). */
+  settingsProblem?: string;
+}
+
+export class StatusReporter {
+  private started = false;
+  private readonly channels = new Map<string, ChannelEntry>();
+  private readonly clock: () => number;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly localWrites = new Map<string, Promise<void>>();
+
+  constructor(private readonly opts: StatusReporterOptions) {
+    this.clock = opts.clock ?? Date.now;
+  }
+
+  addChannel(channel: string, source: string, capture: CaptureState = "reconnecting"): void {
+    const now = this.clock();
+    this.channels.set(channel, {
+      channel,
+      source,
+      capture,
+      captureSinceMs: now,
+      shownSinceMs: now,
+      dropped: 0,
+    });
+  }
+
+  setCaptureState(
+    channel: string,
+    state: CaptureState,
+    sinceMs?: number,
+    lastError?: string,
+  ): void {
+    const e = this.entry(channel);
+    if (e.capture !== state) {
+      e.capture = state;
+      e.captureSinceMs = sinceMs ?? this.clock();
+    }
+    if (lastError) {
+      e.captureError = {
+        at: formatTime(this.clock()),
+        message: lastError,
+        source: "capture",
+      };
+    }
+  }
+
+  setMedia(channel: string, media: ChannelMedia): void {
+    this.entry(channel).media = media;
+  }
+
+  segmentCompleted(
+    channel: string,
+    seg: { key: string; startMs: number; durationMs: number },
+  ): void {
+    this.entry(channel).lastSegment = {
+      key: seg.key,
+      startMs: seg.startMs,
+      durationMs: seg.durationMs,
+    };
+  }
+
+  /** The channel settings cannot be read (message) or can again (undefined): shown until fixed. */
+  setSettingsProblem(channel: string, message: string | undefined): void {
+    this.entry(channel).settingsProblem = message;
+  }
+
+  segmentUploaded(channel: string, key: string): void {
+    this.entry(channel).lastUploaded = { key, atMs: this.clock() };
+  }
+
+  segmentDropped(channel: string): void {
+    this.entry(channel).dropped++;
+  }
+
+  /** The status object of a channel as it would be written now. */
+  snapshot(channel: string): ChannelStatus {
+    const e = this.entry(channel);
+    const now = this.clock();
+    const health = this.opts.uploadHealth();
+    const active = e.capture === "recording" || e.capture === "reconnecting";
+    const state: ChannelState = active && health.health === "error" ? "error" : e.capture;
+    if (state !== e.shown) {
+      e.shownSinceMs = state === e.capture ? e.captureSinceMs : (health.sinceMs ?? now);
+      e.shown = state;
+    }
+    const uploadError: ChannelError | undefined = health.lastError
+      ? {
+          at: formatTime(health.lastError.atMs),
+          code: health.lastError.code,
+          message: health.lastError.message,
+          source: "upload",
+        }
+      : undefined;
+    const lastError =
+      [uploadError, e.captureError]
+        .filter((x): x is ChannelError => x !== undefined)
+        .sort((a, b) => Date.parse(b.at) - Date.parse(a.at))[0] ?? null;
+    return {
+      schema: CHANNEL_STATUS_SCHEMA,
+      channel,
+      state,
+      since: formatTime(e.shownSinceMs),
+      source: e.source,
+      ...(e.media ? { media: e.media } : {}),
+      ...(e.lastSegment ? { lastSegment: e.lastSegment } : {}),
+      ...(e.lastUploaded
+        ? { lastUploaded: { key: e.lastUploaded.key, at: formatTime(e.lastUploaded.atMs) } }
+        : {}),
+      queue: this.opts.queue(channel),
+      diskFreeBytes: this.opts.diskFreeBytes(),
+      dropped: e.dropped,
+      lastError,
+      ...(e.settingsProblem ? { settingsProblem: e.settingsProblem } : {}),
+      recorderVersion: this.opts.recorderVersion,
+      updatedAt: formatTime(now),
+      intervalSeconds: Math.round(this.opts.intervalMs / 1000),
+      hostname: this.opts.hostname,
+    };
+  }
+
+  /** Queues every channel's heartbeat for writing now (nothing before `start()`). */
+  report(): void {
+    if (!this.started) return;
+    for (const channel of this.channels.keys()) {
+      const snapshot = this.snapshot(channel);
+      this.opts.writer.put(statusKey(this.opts.movieKey, channel), snapshot);
+      this.writeLocal(channel, snapshot);
+    }
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.started = true;
+    this.report();
+    this.timer = setInterval(() => this.report(), this.opts.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Writes a last heartbeat with every channel `stopped` (the writer flushes it on close). */
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    for (const e of this.channels.values()) this.setCaptureState(e.channel, "stopped");
+    this.report();
+  }
+
+  /** Resolves when the local copies queued so far are on disk. */
+  async flushLocal(): Promise<void> {
+    await Promise.all(this.localWrites.values());
+  }
+
+  private writeLocal(channel: string, snapshot: ChannelStatus): void {
+    if (!this.opts.spoolDir) return;
+    const file = path.join(channelSpool(this.opts.spoolDir, channel).root, "status.json");
+    const previous = this.localWrites.get(channel) ?? Promise.resolve();
+    const next = previous
+      .then(async () => {
+        await mkdir(path.dirname(file), { recursive: true });
+        await writeAtomic(file, `${JSON.stringify(snapshot, null, 2)}\n`);
+      })
+      .catch(() => {});
+    this.localWrites.set(channel, next);
+  }
+
+  private entry(channel: string): ChannelEntry {
+    let e = this.channels.get(channel);
+    if (!e) {
+      this.addChannel(channel, "unknown");
+      e = this.channels.get(channel)!;
+    }
+    return e;
+  }
+}
