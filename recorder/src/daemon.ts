@@ -11,6 +11,9 @@ import {
   segmentKey,
 } from "@kiroku/shared";
 import { ChannelRecorder } from "./capture/channel-recorder";
+import type { Clock } from "./clock/clock";
+import { ClockTrust } from "./clock/clock-trust";
+import { type ClockSyncMode, SystemClock } from "./clock/system-clock";
 import { type ChannelConfig, type RecorderConfig, readRecorderConfig } from "./recorder-config";
 import { DiskGuard } from "./spool/disk-guard";
 import { RunHistory } from "./telemetry/history";
@@ -38,6 +41,12 @@ import { Uploader } from "./upload/uploader";
  * outage, a channel since removed from the config) is queued for upload
  * before recording starts; multipart uploads a crash left open are aborted.
  *
+ * Time: segments are keyed only with a trusted clock (clock/clock-trust.ts).
+ * Until the clock is trusted, recorders keep recording into each channel's
+ * `held/` (monotonic times); heartbeats and run records wait too (the local
+ * status.json, /healthz and /metrics say "clock not synchronised"). When it
+ * is trusted, every recorder releases its held segments to the uploader.
+ *
  * Stop (SIGINT/SIGTERM, via `signal`): recorders stop first, so ffmpeg
  * finalizes the segment in progress and it is handed over; then uploads get
  * UPLOAD_STOP_GRACE_SECONDS (default 5) to finish; the last heartbeat says
@@ -52,6 +61,11 @@ export interface DaemonOptions {
   signal: AbortSignal;
   /** Tests: an S3 client to use instead of one built from the environment. */
   s3?: S3Client;
+  /**
+   * Tests: the source of time instead of the machine's (a clock that starts
+   * at 1970 and steps, without touching the machine's clock).
+   */
+  clock?: Clock;
   /** Tests: called once everything runs, with the metrics address when it serves one. */
   onReady?: (info: { metricsUrl?: string }) => void;
 }
@@ -64,6 +78,8 @@ export interface DaemonConfig {
   stopGraceMs: number;
   /** SETTINGS_INTERVAL: how often the channel settings (enabled/disabled) are read from the bucket. */
   settingsIntervalMs: number;
+  /** CLOCK_SYNC: whether to ask the machine if its clock is synchronised (clock/system-clock.ts). */
+  clockSync: ClockSyncMode;
 }
 
 /** Reads capture and upload settings together and throws one ConfigError listing every problem. */
@@ -78,13 +94,19 @@ export function parseDaemonConfig(env: Env, configFile?: string): DaemonConfig {
   const stopGraceMs = reader.int("UPLOAD_STOP_GRACE_SECONDS", 5, 0, 600) * 1000;
   // 3 s: a disable or enable from the API reaches the camera within 10 s, for one small GET per channel.
   const settingsIntervalMs = reader.int("SETTINGS_INTERVAL", 3, 1, 300) * 1000;
+  // auto: ask timesyncd/timedatectl/chronyc; off: the floor alone (an RTC and no NTP daemon).
+  const clockSync = reader.string("CLOCK_SYNC", "auto", {
+    pattern: /^(auto|off)$/,
+    describe:
+      "auto (wait for the machine to say its clock is synchronised) or off (trust a clock past the release date)",
+  }) as ClockSyncMode;
   if (reader.problems.length > 0) {
     throw new ConfigError(
       reader.problems,
       configFile ? `recorder configuration (${configFile})` : "recorder configuration",
     );
   }
-  return { recorder, upload, stopGraceMs, settingsIntervalMs };
+  return { recorder, upload, stopGraceMs, settingsIntervalMs, clockSync };
 }
 
 /** Runs every configured channel until `signal` aborts, then stops in order (see above). */
@@ -95,7 +117,14 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     upload: uc,
     stopGraceMs,
     settingsIntervalMs,
+    clockSync,
   } = parseDaemonConfig(opts.env, opts.configFile);
+  // Asked first and never awaited: recording does not wait for the clock (footage first).
+  const trust = new ClockTrust({
+    clock: opts.clock ?? new SystemClock({ mode: clockSync, log }),
+    log,
+  });
+  trust.start();
   const { s3: settings, movieKey } = uc.shared;
   const targetMs = rc.targetDuration * 1000;
   const hostname = os.hostname();
@@ -134,11 +163,20 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     keepUploadedMs: uc.keepUploadedSeconds * 1000,
     retry: defaultUploadRetryPolicy(targetMs, uc.errorRetrySeconds * 1000),
     recorderVersion: RECORDER_VERSION,
+    minStartMs: trust.floorMs,
     log,
   });
+  const held = new Map<string, number>();
   const metrics = new RecorderMetrics({
     stallMs: healthStallMs(uc, rc.targetDuration),
     queue: (channel) => uploader.queueStats(channel),
+    // Ages only: monotonic, so a clock step is not a stall.
+    clock: () => trust.clock.monoNow(),
+    timeTrust: () => ({
+      trusted: trust.trusted,
+      untrustedForMs: trust.untrustedForMs(),
+      held: [...held.values()].reduce((a, b) => a + b, 0),
+    }),
   });
   const writer = new MetaWriter({ s3, bucket: settings.bucket, log });
   const guard = new DiskGuard({
@@ -149,7 +187,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     queue: uploader,
     log,
     onDelete: (e) => {
-      if (e.kind === "queued") status.segmentDropped(e.channel);
+      if (e.kind === "queued" || e.kind === "held") status.segmentDropped(e.channel);
+      if (e.kind === "held") held.set(e.channel, Math.max(0, (held.get(e.channel) ?? 1) - 1));
       metrics.segmentsDropped.inc({ channel: e.channel, reason: e.kind });
     },
   });
@@ -163,13 +202,22 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     diskFreeBytes: () => guard.usage.freeBytes,
     uploadHealth: () => uploader.health,
     spoolDir: rc.spoolDir,
+    clock: () => trust.clock.wallNow(),
+    timeTrust: () => ({
+      trusted: trust.trusted,
+      sinceMs: trust.trustedSince?.wallMs,
+      held: (channel) => held.get(channel) ?? 0,
+    }),
   });
+  // Times the heartbeat noted before the step move with the clock.
+  trust.on("trusted", (e) => status.clockStepped(e.stepMs));
   const history = new RunHistory({
     writer,
     movieKey,
     hostname,
     recorderVersion: RECORDER_VERSION,
     spoolDir: rc.spoolDir,
+    clock: () => trust.clock.wallNow(),
     log,
   });
 
@@ -215,7 +263,10 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
       spoolDir: rc.spoolDir,
       targetDuration: rc.targetDuration,
       log,
+      trust,
+      clock: () => trust.clock.wallNow(),
       onSegment: (seg) => {
+        if (held.has(name)) held.set(name, 0);
         metrics.segmentCompleted(name);
         status.segmentCompleted(name, { key: segmentKey(movieKey, seg), ...seg });
         if (seg.media) status.setMedia(name, seg.media);
@@ -236,6 +287,13 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     });
     r.on("runEnded", (e) => history.runEnded(e));
     r.on("restart", () => metrics.ffmpegRestarts.inc({ channel: name }));
+    r.on("held", (e) => {
+      // Complete, but not keyed until the clock is trusted: counted, bounded, not uploaded.
+      held.set(name, (held.get(name) ?? 0) + 1);
+      metrics.segmentCompleted(name);
+      guard.noteSegment(e.bytes);
+      void guard.check();
+    });
     r.start();
     return r;
   };
@@ -282,6 +340,10 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     if (channel) apply(channel);
   });
   for (const channel of rc.channels) apply(channel);
+  trust.on("trusted", () => {
+    for (const slot of slots.values()) void slot.change.then(() => slot.recorder?.releaseHeld());
+    status.report();
+  });
   // The first heartbeat waits for every recorder to recover and queue what a
   // previous process left in incoming/: one written earlier would report a
   // short queue, and the API would take ranges still to come as final.
@@ -300,6 +362,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   });
 
   log.info("recorder stopping: finishing the segments in progress");
+  trust.stop();
   await channelSettings.stop();
   await Promise.all(
     [...slots.values()].map(async (slot) => {
@@ -307,7 +370,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
       await slot.recorder?.stop().catch(() => {});
     }),
   );
-  const now = Date.now();
+  const now = trust.clock.wallNow();
   for (const run of history.open())
     history.runEnded({ channel: run.channel, run: run.run, endMs: now, reason: "shutdown" });
   const left = uploader.totalStats();

@@ -91,6 +91,16 @@ export const channelStatusSchema = z.looseObject({
   lastError: channelErrorSchema.nullable(),
   /** Set while the recorder cannot read the channel settings (it keeps recording: fail open). */
   settingsProblem: z.string().optional(),
+  /**
+   * The recorder's wall clock: `synchronised` false while it is not trusted
+   * (segments are then held in the spool, keyed and uploaded once it is;
+   * such a heartbeat is only written locally, never with a false time into
+   * the bucket), `since` when it became trusted, `held` the segments waiting
+   * for it.
+   */
+  clock: z
+    .object({ synchronised: z.boolean(), since: z.string().optional(), held: z.number() })
+    .optional(),
   recorderVersion: z.string(),
   /** When this object was written (ISO 8601 UTC): older than a few intervals means the recorder is gone. */
   updatedAt: z.string(),

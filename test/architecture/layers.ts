@@ -12,11 +12,12 @@ export interface PackageLayers {
   layers: { name: string; members: string[] }[];
 }
 
-/** recorder: config, then the spool (the durable queue every stage works on), capture, upload, telemetry, and the entry points. */
+/** recorder: config, then the clock (what time may be trusted), the spool (the durable queue every stage works on), capture, upload, telemetry, and the entry points. */
 export const RECORDER_LAYERS: PackageLayers = {
   src: "recorder/src",
   layers: [
     { name: "config", members: ["recorder-config.ts", "source.ts"] },
+    { name: "clock", members: ["clock/"] },
     { name: "spool", members: ["spool/"] },
     { name: "capture", members: ["capture/"] },
     { name: "upload", members: ["upload/"] },

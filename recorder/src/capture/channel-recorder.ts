@@ -2,10 +2,12 @@ import { EventEmitter } from "node:events";
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Backoff, type BackoffOptions, DEFAULT_BACKOFF, type Logger } from "@kiroku/shared";
+import type { ClockTrust } from "../clock/clock-trust";
 import type { ChannelConfig } from "../recorder-config";
 import { sourceTimeoutSeconds } from "../source";
 import type { CompletedSegment, MediaInfo } from "../spool/completed-segment";
 import { moveNoClobber, moveToPartial } from "../spool/file-moves";
+import { heldFileName, releaseHeld } from "../spool/held-segments";
 import { listNames } from "../spool/spool";
 import { type ChannelSpool, channelSpool, queueFileName } from "../spool/spool-layout";
 import { SpoolState } from "../spool/spool-state";
@@ -47,6 +49,14 @@ import { StreamInfoParser } from "./stream-info";
  *   and spool-state.ts (run/seq counters). Each completed segment is moved
  *   into `queue/` under its final name, the counters are persisted, and only
  *   then `onSegment` is called.
+ * - The clock gate (with `trust`): a segment is keyed by wall time only when
+ *   ClockTrust places its close time on the trusted wall scale. Otherwise it
+ *   is timed on the monotonic clock and moved into `held/` (never uploaded;
+ *   `held` is emitted instead of `onSegment`), and its run's start and end
+ *   events wait too. When the clock becomes trusted, `releaseHeld()` rebases
+ *   the held segments onto wall time, moves them into `queue/`, hands each to
+ *   `onSegment` and emits the waiting run events with wall times. A change
+ *   of scale ends the run: the playlist shows a discontinuity there.
  */
 export type ChannelStateName = "recording" | "reconnecting" | "stopped";
 
@@ -98,6 +108,8 @@ export interface ChannelRecorderEvents {
   runStarted: [RunStartedEvent];
   runEnded: [RunEndedEvent];
   restart: [RestartEvent];
+  /** A segment completed while the clock is not trusted: kept in `held/`, not handed over. */
+  held: [{ channel: string; seq: number; bytes: number; path: string }];
   /** ffmpeg started (pid) for an attempt. */
   spawned: [{ channel: string; attempt: number; pid: number }];
 }
@@ -118,6 +130,12 @@ export interface ChannelRecorderOptions {
   onSegment: (seg: CompletedSegment) => void;
   /** Wall clock (epoch ms). */
   clock?: () => number;
+  /**
+   * The clock gate: segments are keyed only with a trusted wall clock, held
+   * on the monotonic clock meanwhile (see above). Without it every segment is
+   * keyed by its file time (local capture, unit tests).
+   */
+  trust?: ClockTrust;
   spawn?: SpawnFfmpeg;
   /** Waits between attempts; must resolve early when `signal` aborts. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -141,6 +159,8 @@ interface Attempt {
   proc?: FfmpegProcess;
   output: AttemptOutput;
   runClock: RunClock;
+  /** The time scale of `runClock` (and of the run's times): wall, or monotonic while held. */
+  scale: "wall" | "mono";
   parser: StreamInfoParser;
   run?: number;
   runStartMs?: number;
@@ -176,6 +196,13 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
   private readonly abort = new AbortController();
   private watchdog: NodeJS.Timeout | undefined;
   private status: ChannelStatus;
+  /** Run events of held runs (monotonic times), emitted rebased by releaseHeld(). */
+  private heldRunEvents: (
+    | { kind: "runStarted"; event: RunStartedEvent }
+    | { kind: "runEnded"; event: RunEndedEvent }
+  )[] = [];
+  /** Releases run one at a time. */
+  private releasing: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: ChannelRecorderOptions) {
     super();
@@ -243,6 +270,7 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
       id,
       output: undefined as unknown as AttemptOutput,
       runClock: new RunClock(this.opts.maxDriftMs),
+      scale: "wall",
       parser: new StreamInfoParser(),
       runSegments: 0,
       runBytes: 0,
@@ -263,6 +291,8 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
     try {
       this.state = await SpoolState.load(this.spool, this.opts.channel.name);
       await this.recoverIncoming();
+      // Segments a previous process of this boot held, when the clock is trusted already.
+      if (this.opts.trust?.trusted) await this.releaseHeld();
     } finally {
       this.markRecovered();
     }
@@ -345,7 +375,33 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
   /** One closed segment: place it in time, number it, move it to the queue, persist, announce. */
   private async complete(attempt: Attempt, closed: ClosedSegmentFile): Promise<void> {
     const state = this.state!;
-    const placed = attempt.runClock.place(closed.entry, closed.closedAtMs);
+    const trust = this.opts.trust;
+    const fileTime = trust?.clock.fileTimeMs?.(closed.closedAtMs) ?? closed.closedAtMs;
+    const when = trust ? trust.place(fileTime) : ({ scale: "wall", ms: fileTime } as const);
+    if (when.scale === "unknown") {
+      const kept = await moveToPartial(
+        this.spool,
+        `a${attempt.id}_${path.basename(closed.file)}`,
+        closed.file,
+      );
+      this.log.error(
+        { file: kept, reason: when.reason },
+        "segment of unknown time (written before a clock step) kept in partial/ and not uploaded",
+      );
+      return;
+    }
+    if (when.scale !== attempt.scale) {
+      // Times of the two scales never mix in one run.
+      if (attempt.run !== undefined)
+        this.endRun(attempt, when.scale === "wall" ? "clock synchronised" : "clock not trusted");
+      attempt.run = undefined;
+      attempt.scale = when.scale;
+      attempt.runClock = new RunClock(this.opts.maxDriftMs);
+      // The run just ended waits with the held segments: release them now.
+      if (when.scale === "wall") void this.releaseHeld();
+    }
+    const held = when.scale === "mono";
+    const placed = attempt.runClock.place(closed.entry, when.ms);
     if (placed.durationMs <= 0) {
       await moveToPartial(this.spool, `a${attempt.id}_${path.basename(closed.file)}`, closed.file);
       this.log.warn({ file: closed.file }, "segment of zero duration kept in partial/");
@@ -375,7 +431,10 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
       run: attempt.run!,
       seq: state.takeSeq(),
     };
-    const target = path.join(this.spool.queue, queueFileName(ref));
+    const target = held
+      ? path.join(this.spool.held, heldFileName(trust!.clock.monoOrigin, ref))
+      : path.join(this.spool.queue, queueFileName(ref));
+    if (held) await mkdir(this.spool.held, { recursive: true });
     await moveNoClobber(closed.file, target);
     await state.save();
     const seg: CompletedSegment = { ...ref, path: target, bytes: closed.bytes, media };
@@ -388,23 +447,31 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
         source.kind === "rtmp" && attempt.exit === undefined
           ? await rtmpPeerAddress(source.port)
           : undefined;
-      this.emit("runStarted", {
+      const started: RunStartedEvent = {
         channel: ref.channel,
         run: ref.run,
         startMs: ref.startMs,
         source: this.opts.channel.sourceLabel,
         ...(remoteAddress ? { remoteAddress } : {}),
         media,
-      });
+      };
+      if (held) this.heldRunEvents.push({ kind: "runStarted", event: started });
+      else this.emit("runStarted", started);
       this.log.info({ run: ref.run, media }, "run started");
     }
     if (this.status.state !== "recording" || this.status.run !== ref.run) {
       this.setState("recording", undefined, ref.run);
     }
     this.log.debug(
-      { seq: ref.seq, run: ref.run, durationMs: ref.durationMs, bytes: seg.bytes },
-      "segment complete",
+      { seq: ref.seq, run: ref.run, durationMs: ref.durationMs, bytes: seg.bytes, held },
+      held ? "segment complete; held until the clock is trusted" : "segment complete",
     );
+    if (held) {
+      this.emit("held", { channel: ref.channel, seq: ref.seq, bytes: seg.bytes, path: target });
+      // Trust may have arrived while this segment was being moved: release it now.
+      if (trust?.trusted) void this.releaseHeld();
+      return;
+    }
     try {
       this.opts.onSegment(seg);
     } catch (err) {
@@ -423,14 +490,57 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
 
   private endRun(attempt: Attempt, reason: string): void {
     if (attempt.run === undefined) return;
-    this.emit("runEnded", {
+    const ended: RunEndedEvent = {
       channel: this.opts.channel.name,
       run: attempt.run,
       endMs: attempt.runEndMs ?? attempt.runStartMs ?? this.clock(),
       reason,
       segments: attempt.runSegments,
-    });
+    };
+    if (attempt.scale === "mono") this.heldRunEvents.push({ kind: "runEnded", event: ended });
+    else this.emit("runEnded", ended);
     this.log.info({ run: attempt.run, reason, segments: attempt.runSegments }, "run ended");
+  }
+
+  /**
+   * The clock is trusted: rebases this channel's held segments onto wall
+   * time, queues them (oldest first, each handed to `onSegment`) and emits
+   * the run events that waited with them. Releases never overlap; one asked
+   * for while the clock is untrusted does nothing.
+   */
+  releaseHeld(): Promise<void> {
+    this.releasing = this.releasing
+      .then(async () => {
+        const trust = this.opts.trust;
+        if (!trust?.trusted) return;
+        const events = this.heldRunEvents;
+        this.heldRunEvents = [];
+        const segments = await releaseHeld({
+          spool: this.spool,
+          channel: this.opts.channel.name,
+          origin: trust.clock.monoOrigin,
+          wallOf: (mono) => trust.wallOf(mono),
+          log: this.log,
+        });
+        for (const e of events) {
+          if (e.kind === "runStarted")
+            this.emit("runStarted", {
+              ...e.event,
+              startMs: Math.round(trust.wallOf(e.event.startMs)),
+            });
+          else
+            this.emit("runEnded", { ...e.event, endMs: Math.round(trust.wallOf(e.event.endMs)) });
+        }
+        for (const seg of segments) {
+          try {
+            this.opts.onSegment(seg);
+          } catch (err) {
+            this.log.error({ err: String(err) }, "onSegment handler threw");
+          }
+        }
+      })
+      .catch((err) => this.log.error({ err: String(err) }, "could not release held segments"));
+    return this.releasing;
   }
 
   /** Idempotent per attempt: SIGINT now, SIGTERM and SIGKILL on timers. */

@@ -2,6 +2,7 @@ import { statfs, unlink } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "@kiroku/shared";
 import type { CompletedSegment } from "./completed-segment";
+import { type HeldSegment, scanHeld } from "./held-segments";
 import { folderBytes, listFiles, type SpoolFile, spooledChannels } from "./spool";
 import { channelSpool } from "./spool-layout";
 
@@ -17,7 +18,9 @@ import { channelSpool } from "./spool-layout";
  *
  * 1. `partial/` files (never uploaded, kept only for inspection), oldest first;
  * 2. `uploaded/` copies (already safe in S3), oldest first;
- * 3. the oldest queued segments not being uploaded right now: data loss,
+ * 3. `held/` segments (recorded while the clock was not trusted, the oldest
+ *    data there is), oldest first: data loss, logged at error level;
+ * 4. the oldest queued segments not being uploaded right now: data loss,
  *    each one logged at error level with its key, counted in metrics
  *    (`kiroku_segments_dropped_total`) and in the channel's status (`dropped`).
  *
@@ -45,7 +48,7 @@ export interface DiskGuardOptions {
 }
 
 export interface DeleteEvent {
-  kind: "partial" | "uploaded-copy" | "queued";
+  kind: "partial" | "uploaded-copy" | "held" | "queued";
   channel: string;
   file: string;
   bytes: number;
@@ -121,8 +124,10 @@ export class DiskGuard {
     const channels = await spooledChannels(spoolDir);
     const copies: (SpoolFile & { channel: string })[] = [];
     const partials: (SpoolFile & { channel: string })[] = [];
+    const held: HeldSegment[] = [];
     for (const channel of channels) {
       const spool = channelSpool(spoolDir, channel);
+      held.push(...(await scanHeld(spool, channel)));
       for (const f of await listFiles(spool.uploaded)) copies.push({ ...f, channel });
       for (const f of await listFiles(spool.partial)) partials.push({ ...f, channel });
     }
@@ -180,6 +185,27 @@ export class DiskGuard {
           reason: why,
         });
       }
+    }
+    for (const seg of held) {
+      if (need() <= 0) break;
+      const why = reason();
+      try {
+        await unlink(seg.path);
+      } catch {
+        continue;
+      }
+      removed(seg.bytes);
+      this.opts.log.error(
+        { channel: seg.channel, file: path.basename(seg.path), bytes: seg.bytes, reason: why },
+        "segment held for a trusted clock dropped before upload: it will not be in the bucket",
+      );
+      this.opts.onDelete?.({
+        kind: "held",
+        channel: seg.channel,
+        file: seg.path,
+        bytes: seg.bytes,
+        reason: why,
+      });
     }
     for (const seg of this.opts.queue.waiting()) {
       if (need() <= 0) break;

@@ -7,6 +7,7 @@ import { parseSegmentKey, type SegmentRef, segmentKey, validateChannelName } fro
  *   {SPOOL_DIR}/{channel}/state.json              persisted run, seq and attempt counters
  *   {SPOOL_DIR}/{channel}/incoming/a{attempt}/    one ffmpeg attempt writes here (segment files + csv list)
  *   {SPOOL_DIR}/{channel}/queue/{name}.ts         complete, not yet confirmed in S3
+ *   {SPOOL_DIR}/{channel}/held/{name}.ts          complete, recorded while the clock was not trusted (held-segments.ts)
  *   {SPOOL_DIR}/{channel}/uploaded/{name}.ts      confirmed in S3, kept for a while (optional)
  *   {SPOOL_DIR}/{channel}/partial/                files ffmpeg never listed as closed (kept for inspection, never uploaded)
  *
@@ -19,6 +20,8 @@ export interface ChannelSpool {
   state: string;
   incoming: string;
   queue: string;
+  /** Segments timed on the monotonic clock, waiting for a trusted wall clock (held-segments.ts). */
+  held: string;
   uploaded: string;
   partial: string;
 }
@@ -32,6 +35,7 @@ export function channelSpool(spoolDir: string, channel: string): ChannelSpool {
     state: path.join(root, "state.json"),
     incoming: path.join(root, "incoming"),
     queue: path.join(root, "queue"),
+    held: path.join(root, "held"),
     uploaded: path.join(root, "uploaded"),
     partial: path.join(root, "partial"),
   };

@@ -1,6 +1,7 @@
 import { mkdir, open, readFile, rename, unlink } from "node:fs/promises";
 import path from "node:path";
 import { FIRST_SEQ } from "@kiroku/shared";
+import { parseHeldFileName } from "./held-segments";
 import { listNames } from "./spool";
 import { type ChannelSpool, parseQueueFileName } from "./spool-layout";
 
@@ -19,7 +20,7 @@ import { type ChannelSpool, parseQueueFileName } from "./spool-layout";
  *
  * Written atomically (temp file, fsync, rename) before the segment that used
  * the numbers is announced. On load the counters are also raised past every
- * file already in `queue/` and `uploaded/` and every attempt folder, so a lost
+ * file already in `queue/`, `held/` and `uploaded/` and every attempt folder, so a lost
  * or stale state file can never make a key repeat.
  */
 export interface SpoolCounters {
@@ -52,9 +53,9 @@ export class SpoolState {
     } catch {
       // Missing or corrupt: the folder scan below restores safe values.
     }
-    for (const folder of [spool.queue, spool.uploaded]) {
+    for (const folder of [spool.queue, spool.held, spool.uploaded]) {
       for (const name of await listNames(folder)) {
-        const ref = parseQueueFileName(channel, name);
+        const ref = parseQueueFileName(channel, name) ?? parseHeldFileName(channel, name);
         if (!ref) continue;
         counters.nextRun = Math.max(counters.nextRun, ref.run + 1);
         counters.nextSeq = Math.max(counters.nextSeq, ref.seq + 1);

@@ -13,8 +13,13 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
  * Health (`/healthz`): unhealthy when an active channel has completed no
  * segment for `stallMs`, or has segments waiting and none uploaded for
  * `stallMs` (3 × TARGET_DURATION + 30 s by default). A channel that just
- * started gets `stallMs` of grace; disabled channels are not judged.
+ * started gets `stallMs` of grace; disabled channels are not judged. Also
+ * unhealthy while the wall clock has not been trusted for
+ * CLOCK_HEALTH_GRACE_MS: "clock not synchronised", with the segments held.
+ * `clock` should be monotonic: only differences of it are used.
  */
+export const CLOCK_HEALTH_GRACE_MS = 5_000;
+
 export class RecorderMetrics {
   readonly registry = new Registry();
   readonly segmentsCompleted: Counter<"channel">;
@@ -31,6 +36,8 @@ export class RecorderMetrics {
   readonly uploadState: Gauge;
   readonly spoolBytes: Gauge;
   readonly diskFreeBytes: Gauge;
+  readonly clockSynchronised: Gauge;
+  readonly segmentsHeld: Gauge;
   private readonly channels = new Map<string, ChannelHealth>();
 
   constructor(
@@ -41,6 +48,8 @@ export class RecorderMetrics {
       queue?: (channel: string) => { segments: number; bytes: number };
       /** Add Node process metrics (CPU, memory, event loop). Default true. */
       processMetrics?: boolean;
+      /** Whether the wall clock is trusted, for how long it has not been, and the segments held meanwhile. */
+      timeTrust?: () => { trusted: boolean; untrustedForMs: number; held: number };
     },
   ) {
     const registers = [this.registry];
@@ -137,6 +146,24 @@ export class RecorderMetrics {
       help: "Free bytes on the spool's file system.",
       registers,
     });
+    this.clockSynchronised = new Gauge({
+      name: "kiroku_clock_synchronised",
+      help: "1 once the wall clock is trusted (synchronised and past the release date), 0 while segments are held for it.",
+      registers,
+      collect() {
+        const t = self.opts.timeTrust?.();
+        if (t) this.set(t.trusted ? 1 : 0);
+      },
+    });
+    this.segmentsHeld = new Gauge({
+      name: "kiroku_segments_held",
+      help: "Segments recorded while the clock is not trusted, held in the spool until it is (not uploaded).",
+      registers,
+      collect() {
+        const t = self.opts.timeTrust?.();
+        if (t) this.set(t.held);
+      },
+    });
     if (opts.processMetrics !== false)
       collectDefaultMetrics({ register: this.registry, prefix: "kiroku_" });
   }
@@ -178,6 +205,12 @@ export class RecorderMetrics {
     const now = (this.opts.clock ?? Date.now)();
     const reasons: string[] = [];
     const limit = Math.round(this.opts.stallMs / 1000);
+    const t = this.opts.timeTrust?.();
+    if (t && !t.trusted && t.untrustedForMs >= CLOCK_HEALTH_GRACE_MS) {
+      reasons.push(
+        `clock not synchronised for ${Math.round(t.untrustedForMs / 1000)} s: ${t.held} segments held in the spool, nothing keyed or uploaded until it is`,
+      );
+    }
     for (const [channel, h] of this.channels) {
       if (!h.active) continue;
       const sinceCompleted = now - h.lastCompletedMs;

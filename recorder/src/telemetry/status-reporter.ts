@@ -25,6 +25,14 @@ export type CaptureState = "recording" | "reconnecting" | "disabled" | "stopped"
  * The state shown is the capture state, except that a permanent upload
  * failure (credentials, bucket) shows as `error` while the channel records:
  * the operator must act, and `lastError` says on what.
+ *
+ * Clock (`timeTrust`): a heartbeat carries times, so none goes to the bucket
+ * while the clock is not trusted (it would be written under a false time,
+ * and a store refuses a request signed with a skewed clock anyway). The local
+ * copy is written meanwhile, with `clock.synchronised: false` and the number
+ * of segments held; once trusted, `clockStepped()` moves the times noted
+ * before onto the trusted scale and the bucket heartbeats resume, saying
+ * since when the clock is synchronised.
  */
 export interface StatusReporterOptions {
   writer: MetaWriter;
@@ -36,6 +44,8 @@ export interface StatusReporterOptions {
   queue: (channel: string) => QueueStats;
   diskFreeBytes: () => number | null;
   uploadHealth: () => HealthEvent;
+  /** Whether the wall clock is trusted, since when, and how many segments each channel holds meanwhile. */
+  timeTrust?: () => { trusted: boolean; sinceMs?: number; held: (channel: string) => number };
   /**
    * Also keep the latest heartbeat at `{spoolDir}/{channel}/status.json`, so
    * an operator on the box sees it when the bucket cannot be reached.
@@ -169,6 +179,7 @@ export class StatusReporter {
       dropped: e.dropped,
       lastError,
       ...(e.settingsProblem ? { settingsProblem: e.settingsProblem } : {}),
+      ...this.clockField(channel),
       recorderVersion: this.opts.recorderVersion,
       updatedAt: formatTime(now),
       intervalSeconds: Math.round(this.opts.intervalMs / 1000),
@@ -176,12 +187,28 @@ export class StatusReporter {
     };
   }
 
-  /** Queues every channel's heartbeat for writing now (nothing before `start()`). */
+  /**
+   * The wall clock stepped by `stepMs` when it became trusted: times noted
+   * before (state changes, errors, uploads) move onto the trusted scale.
+   */
+  clockStepped(stepMs: number): void {
+    if (stepMs === 0) return;
+    const shift = (iso: string) => formatTime(Date.parse(iso) + stepMs);
+    for (const e of this.channels.values()) {
+      e.captureSinceMs += stepMs;
+      e.shownSinceMs += stepMs;
+      if (e.lastUploaded) e.lastUploaded.atMs += stepMs;
+      if (e.captureError) e.captureError = { ...e.captureError, at: shift(e.captureError.at) };
+    }
+  }
+
+  /** Queues every channel's heartbeat for writing now (nothing before `start()`; local only while the clock is untrusted). */
   report(): void {
     if (!this.started) return;
+    const toBucket = this.opts.timeTrust?.().trusted ?? true;
     for (const channel of this.channels.keys()) {
       const snapshot = this.snapshot(channel);
-      this.opts.writer.put(statusKey(this.opts.movieKey, channel), snapshot);
+      if (toBucket) this.opts.writer.put(statusKey(this.opts.movieKey, channel), snapshot);
       this.writeLocal(channel, snapshot);
     }
   }
@@ -218,6 +245,18 @@ export class StatusReporter {
       })
       .catch(() => {});
     this.localWrites.set(channel, next);
+  }
+
+  private clockField(channel: string): Pick<ChannelStatus, "clock"> {
+    const t = this.opts.timeTrust?.();
+    if (!t) return {};
+    return {
+      clock: {
+        synchronised: t.trusted,
+        ...(t.trusted && t.sinceMs !== undefined ? { since: formatTime(t.sinceMs) } : {}),
+        held: t.held(channel),
+      },
+    };
   }
 
   private entry(channel: string): ChannelEntry {

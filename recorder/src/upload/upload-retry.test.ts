@@ -24,10 +24,15 @@ describe("upload failure classes", () => {
     expect(classifyUploadError(refused).kind).toBe("store");
     expect(classifyUploadError(s3Error("InternalError", 500)).kind).toBe("store");
     expect(classifyUploadError(s3Error("SlowDown", 503)).kind).toBe("store");
-    expect(classifyUploadError(s3Error("RequestTimeTooSkewed", 403)).kind).toBe("store");
     expect(classifyUploadError(Object.assign(new Error("t"), { name: "TimeoutError" })).kind).toBe(
       "store",
     );
+  });
+
+  it("treats a clock the store calls skewed as needing an operator, not as an outage to retry fast", () => {
+    const f = classifyUploadError(s3Error("RequestTimeTooSkewed", 403));
+    expect(f.kind).toBe("permanent");
+    expect(f.message).toMatch(/clock is off.*timedatectl/);
   });
 
   it("retries a refused single request on its own, and forgets a vanished file", () => {

@@ -8,12 +8,15 @@ import { type BackoffOptions, backoffDelay } from "@kiroku/shared";
  * restart).
  *
  * - `store`: the store is unreachable or failing as a whole (network errors,
- *   timeouts, 5xx, throttling, clock skew). Every upload would fail the same
+ *   timeouts, 5xx, throttling). Every upload would fail the same
  *   way, so the uploader pauses all of them and sends one probe at a time
  *   with capped, jittered backoff.
  * - `permanent`: credentials or bucket are wrong (AccessDenied, NoSuchBucket,
- *   InvalidAccessKeyId, SignatureDoesNotMatch, …). Needs an operator; the
- *   uploader probes at a slow fixed rate.
+ *   InvalidAccessKeyId, SignatureDoesNotMatch, …), or the store says this
+ *   machine's clock is off (RequestTimeTooSkewed: segments are keyed only
+ *   with a synchronised clock, so the clock is not what it claims, or the
+ *   store's is off). Needs an operator; the uploader probes at a slow fixed
+ *   rate and the status shows `error` with what to check.
  * - `item`: this one request was refused (BadDigest because the bytes changed
  *   under us, another 4xx). Only that segment waits, with its own backoff.
  * - `gone`: the spool file no longer exists (dropped by the disk guard):
@@ -38,6 +41,8 @@ const PERMANENT: Record<string, string> = {
     "the request was signed for the wrong region: set S3_REGION to the bucket's region",
   InvalidToken: "the session token is invalid: refresh AWS_SESSION_TOKEN",
   ExpiredToken: "the session token has expired: refresh the credentials",
+  RequestTimeTooSkewed:
+    "the store says this machine's clock is off by more than its limit (15 minutes on AWS): segments stay in the spool; check the time synchronisation (timedatectl, chronyc tracking) and the store's clock",
   CredentialsProviderError:
     "no credentials were found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or configure a profile/role",
 };
@@ -60,7 +65,6 @@ const NETWORK = new Set([
   "AbortError",
   "RequestTimeout",
   "RequestTimeoutException",
-  "RequestTimeTooSkewed",
   "SlowDown",
   "Throttling",
   "ThrottlingException",
@@ -97,7 +101,6 @@ export function classifyUploadError(err: unknown): UploadFailure {
   if (code === "ENOENT") return { ...base, kind: "gone", message: "the spool file is gone" };
   const hint = PERMANENT[code] ?? PERMANENT[e.name ?? ""];
   if (hint) return { ...base, kind: "permanent", message: `${code}: ${hint} (${raw})` };
-  // Before the 403 rule: RequestTimeTooSkewed is a 403 that fixes itself once the clock syncs.
   if (NETWORK.has(code) || NETWORK.has(e.name ?? "")) {
     return { ...base, kind: "store", message: `${code}: ${raw}` };
   }

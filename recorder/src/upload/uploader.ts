@@ -17,6 +17,7 @@ import {
   segmentKey,
 } from "@kiroku/shared";
 import { type CompletedSegment, oldestFirst } from "../spool/completed-segment";
+import { moveToPartial } from "../spool/file-moves";
 import { scanQueue, spooledChannels } from "../spool/spool";
 import { channelSpool } from "../spool/spool-layout";
 import {
@@ -53,6 +54,11 @@ import { nextWakeAt, planStarts, type Schedulable, type ScheduleState } from "./
  *   rate; a segment the store refuses on its own waits with its own backoff.
  *   Nothing is ever given up: a segment leaves the spool only by upload or by
  *   the disk guard.
+ * - Time floor (`minStartMs`): a segment whose key starts before the floor
+ *   was keyed by a clock that was certainly wrong (a queue left by an older
+ *   recorder on a Pi that booted at 1970). It is never uploaded: it goes to
+ *   `partial/`, logged at error level. Capture keys segments only with a
+ *   trusted clock (clock/clock-trust.ts), so this is the last line.
  */
 export interface UploaderOptions {
   s3: S3Client;
@@ -68,6 +74,8 @@ export interface UploaderOptions {
   retry: UploadRetryPolicy;
   recorderVersion: string;
   log: Logger;
+  /** Segments keyed before this (epoch ms) are never uploaded (see above). */
+  minStartMs?: number;
   clock?: () => number;
   random?: () => number;
 }
@@ -224,6 +232,10 @@ export class Uploader extends EventEmitter<UploaderEvents> {
 
   private add(seg: CompletedSegment): boolean {
     if (this.pending.has(seg.path)) return false;
+    if (this.opts.minStartMs !== undefined && seg.startMs < this.opts.minStartMs) {
+      void this.refuseEarly(seg);
+      return false;
+    }
     const item: Item = {
       seg,
       key: this.keyOf(seg),
@@ -316,6 +328,23 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     } finally {
       this.sweeping = false;
     }
+  }
+
+  /** A segment keyed by a clock before the floor: parked in `partial/`, never uploaded. */
+  private async refuseEarly(seg: CompletedSegment): Promise<void> {
+    const spool = channelSpool(this.opts.spoolDir, seg.channel);
+    const kept = await moveToPartial(spool, `early_${path.basename(seg.path)}`, seg.path).catch(
+      (err) => `not moved: ${String(err)}`,
+    );
+    this.log.error(
+      {
+        channel: seg.channel,
+        key: this.keyOf(seg),
+        partial: kept,
+        floor: formatTime(this.opts.minStartMs!),
+      },
+      "segment keyed by a clock earlier than the recorder's release: kept in partial/ and not uploaded",
+    );
   }
 
   /** Segments waiting (not in flight), oldest first: the disk guard's drop order. */
