@@ -8,13 +8,16 @@
 # the system user `kiroku` (groups video and audio), copies the recorder to
 # /opt/kiroku, writes /etc/kiroku/recorder.env from the example when missing
 # (an existing one is never overwritten) and installs kiroku-recorder.service.
+# It enables systemd-time-wait-sync.service, bounded to 30 s, so the recorder
+# starts with a synchronised clock when the network allows (a Pi has no
+# real-time clock).
 set -euo pipefail
 
 start_now=1
 for arg in "$@"; do
   case "$arg" in
     --no-start) start_now=0 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "install.sh: unknown option $arg (use --no-start or --help)" >&2; exit 2 ;;
   esac
 done
@@ -29,6 +32,7 @@ repo="$(cd "$here/../.." && pwd)"
 prefix=/opt/kiroku
 etc=/etc/kiroku
 unit=/etc/systemd/system/kiroku-recorder.service
+wait_sync_dropin=/etc/systemd/system/systemd-time-wait-sync.service.d/kiroku.conf
 
 echo "==> Debian packages"
 missing=()
@@ -68,10 +72,18 @@ else
   echo "    kept the existing $etc/recorder.env"
 fi
 install -m 0644 "$here/kiroku-recorder.service" "$unit"
+install -d -m 0755 "$(dirname "$wait_sync_dropin")"
+install -m 0644 "$here/time-wait-sync-timeout.conf" "$wait_sync_dropin"
 
 echo "==> systemd"
 systemctl daemon-reload
 systemctl enable kiroku-recorder.service
+# time-sync.target means "synchronised" only with a wait-sync service enabled.
+if systemctl cat systemd-time-wait-sync.service >/dev/null 2>&1; then
+  systemctl enable systemd-time-wait-sync.service
+else
+  echo "    no systemd-time-wait-sync.service here: the recorder starts without waiting for the clock and holds segments until it is synchronised"
+fi
 if [ "$start_now" -eq 1 ]; then
   systemctl restart kiroku-recorder.service
   echo "    started: journalctl -u kiroku-recorder -f"

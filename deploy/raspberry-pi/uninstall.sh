@@ -27,9 +27,17 @@ if [ -e "$unit" ]; then
   systemctl daemon-reload
 fi
 rm -rf /opt/kiroku
+# Undo install.sh's wait for the clock (enabled there, bounded by our drop-in).
+wait_sync_dropin=/etc/systemd/system/systemd-time-wait-sync.service.d/kiroku.conf
+if [ -e "$wait_sync_dropin" ]; then
+  rm -f "$wait_sync_dropin"
+  rmdir --ignore-fail-on-non-empty "$(dirname "$wait_sync_dropin")"
+  systemctl disable systemd-time-wait-sync.service || true
+  systemctl daemon-reload
+fi
 
 if [ "$purge" -eq 1 ]; then
-  queued="$(find /var/lib/kiroku/spool -path '*/queue/*.ts' 2>/dev/null | wc -l)"
+  queued="$(find /var/lib/kiroku/spool \( -path '*/queue/*.ts' -o -path '*/held/*.ts' \) 2>/dev/null | wc -l)"
   if [ "$queued" -gt 0 ]; then
     echo "warning: deleting $queued segments that were never uploaded" >&2
   fi
