@@ -7,6 +7,7 @@ import { FakeS3Client } from "../upload/fake-s3-client";
 import { MIN_PART_SIZE, Uploader } from "../upload/uploader";
 import type { CompletedSegment } from "./completed-segment";
 import { type DeleteEvent, DiskGuard, type DiskGuardOptions } from "./disk-guard";
+import { heldFileName } from "./held-segments";
 import { folderBytes } from "./spool";
 import { channelSpool, queueFileName } from "./spool-layout";
 
@@ -88,6 +89,26 @@ const order = (deleted: DeleteEvent[]) =>
   deleted.map((d) => `${d.kind}:${path.basename(d.file).replace(/^.*_s(\d+)\.ts$/, "s$1")}`);
 
 describe("DiskGuard", () => {
+  it("drops held segments (a clock that never synchronises) oldest first, keeping the bound", async () => {
+    const held = channelSpool(spoolDir, "cam").held;
+    await mkdir(held, { recursive: true });
+    for (let seq = 1; seq <= 6; seq++)
+      await writeFile(
+        path.join(
+          held,
+          heldFileName("boot1", { startMs: seq * 2_000, durationMs: 2_000, run: 1, seq }),
+        ),
+        Buffer.alloc(10 * KB),
+      );
+    await mkdir(channelSpool(spoolDir, "cam").queue, { recursive: true });
+    const { guard, deleted } = setup({ maxBytes: 40 * KB });
+    guard.noteSegment(10 * KB);
+    const usage = await guard.check();
+    expect(order(deleted)).toEqual(["held:s1", "held:s2", "held:s3"]);
+    expect(usage.spoolBytes).toBeLessThanOrEqual(30 * KB);
+    expect((await readdir(held)).length).toBe(3);
+  });
+
   it("drops partial files first, then uploaded copies, then the oldest queued segments, and stops once under the bound", async () => {
     await extra("partial", "p-new.ts", 10);
     await extra("partial", "p-old.ts", 100);

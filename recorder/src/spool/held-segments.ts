@@ -1,4 +1,4 @@
-import { lstat } from "node:fs/promises";
+import { lstat, mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { Logger, SegmentRef } from "@kiroku/shared";
 import { type CompletedSegment, oldestFirst } from "./completed-segment";
@@ -96,7 +96,9 @@ export interface ReleaseOptions {
 export async function releaseHeld(opts: ReleaseOptions): Promise<CompletedSegment[]> {
   const { spool, channel, log } = opts;
   const released: CompletedSegment[] = [];
-  for (const seg of await scanHeld(spool, channel)) {
+  const segments = await scanHeld(spool, channel);
+  if (segments.length > 0) await mkdir(spool.queue, { recursive: true });
+  for (const seg of segments) {
     const name = path.basename(seg.path);
     if (seg.origin !== opts.origin) {
       const target = await moveToPartial(spool, `held_${name}`, seg.path).catch(() => undefined);

@@ -113,4 +113,24 @@ describe("recorder metrics", () => {
     now += 1_000;
     expect(m.health().reasons.join()).toMatch(/cam1: no segment completed for 11 s/);
   });
+
+  it("says the clock is not synchronised (after a short grace) and exposes the held segments", async () => {
+    const t = { trusted: false, untrustedForMs: 1_000, held: 3 };
+    const m = new RecorderMetrics({ stallMs: 60_000, timeTrust: () => t, processMetrics: false });
+    m.addChannel("cam1");
+    expect(m.health().healthy).toBe(true);
+    t.untrustedForMs = 6_000;
+    expect(m.health()).toEqual({
+      healthy: false,
+      reasons: [
+        "clock not synchronised for 6 s: 3 segments held in the spool, nothing keyed or uploaded until it is",
+      ],
+    });
+    const text = await m.metrics();
+    expect(text).toMatch(/^kiroku_clock_synchronised 0$/m);
+    expect(text).toMatch(/^kiroku_segments_held 3$/m);
+    Object.assign(t, { trusted: true, untrustedForMs: 0, held: 0 });
+    expect(m.health().healthy).toBe(true);
+    expect(await m.metrics()).toMatch(/^kiroku_clock_synchronised 1$/m);
+  });
 });

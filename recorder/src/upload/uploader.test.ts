@@ -77,6 +77,26 @@ function request(s3: FakeS3Client, seq: number) {
 }
 
 describe("Uploader scheduling (in-memory S3)", () => {
+  it("never uploads a segment keyed before the time floor: it goes to partial/, the others go up", async () => {
+    const early = { channel: "cam", startMs: 17_000, durationMs: 2_000, run: 1, seq: 1 };
+    const queue = channelSpool(dir, "cam").queue;
+    await mkdir(queue, { recursive: true });
+    await writeFile(path.join(queue, queueFileName(early)), Buffer.alloc(100, 1));
+    await queued("cam", 2);
+    const s3 = new FakeS3Client();
+    const up = uploader(s3, { minStartMs: T0 });
+    expect(await up.resume()).toBe(1);
+    await s3.waitFor(1);
+    expect(sentSeqs(s3)).toEqual([2]);
+    const partial = channelSpool(dir, "cam").partial;
+    for (let i = 0; i < 100 && (await readdir(partial).catch(() => [])).length === 0; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(await readdir(partial)).toEqual([`early_${queueFileName(early)}`]);
+    expect(await readdir(queue)).toEqual([
+      queueFileName({ ...early, startMs: T0 + 4_000, seq: 2 }),
+    ]);
+  });
+
   it("resumes a backlog with the newest segment on the live slot and the oldest beside it", async () => {
     for (let seq = 1; seq <= 6; seq++) await queued("cam", seq);
     const s3 = new FakeS3Client();

@@ -1,0 +1,63 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { type ChannelStatus, statusKey } from "@kiroku/shared";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { MetaWriter } from "./meta-writer";
+import { StatusReporter } from "./status-reporter";
+
+const REAL = Date.UTC(2026, 11, 2, 4, 0, 0);
+let dir: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), "kiroku-status-"));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("StatusReporter and the clock", () => {
+  it("writes no heartbeat to the bucket while the clock is untrusted, only the local copy saying so", async () => {
+    const puts: { key: string; body: ChannelStatus }[] = [];
+    const writer = { put: (key: string, body: ChannelStatus) => puts.push({ key, body }) };
+    let now = 20_000; // 1970: the Pi's clock before NTP
+    const trust = { trusted: false, sinceMs: undefined as number | undefined, held: () => 4 };
+    const status = new StatusReporter({
+      writer: writer as unknown as MetaWriter,
+      movieKey: "movie",
+      intervalMs: 60_000,
+      hostname: "pi",
+      recorderVersion: "test",
+      clock: () => now,
+      queue: () => ({ segments: 0, bytes: 0 }),
+      diskFreeBytes: () => null,
+      uploadHealth: () => ({ health: "ok", sinceMs: 0 }),
+      spoolDir: dir,
+      timeTrust: () => trust,
+    });
+    status.addChannel("cam1", "test");
+    status.setCaptureState("cam1", "recording", now);
+    status.start();
+    await status.flushLocal();
+    expect(puts).toEqual([]);
+    const local = JSON.parse(await readFile(path.join(dir, "cam1", "status.json"), "utf8"));
+    expect(local.clock).toEqual({ synchronised: false, held: 4 });
+
+    // NTP steps the clock: times noted before move with it, the bucket hears from the recorder.
+    const step = REAL - now;
+    now = REAL;
+    Object.assign(trust, { trusted: true, sinceMs: REAL, held: () => 0 });
+    status.clockStepped(step);
+    status.report();
+    status.stop();
+    const last = puts.at(-1)!;
+    expect(last.key).toBe(statusKey("movie", "cam1"));
+    expect(puts[0]!.body.clock).toEqual({
+      synchronised: true,
+      since: new Date(REAL).toISOString(),
+      held: 0,
+    });
+    expect(puts[0]!.body.since).toBe(new Date(REAL).toISOString());
+    expect(puts.every((p) => Date.parse(p.body.updatedAt) >= REAL)).toBe(true);
+  });
+});
