@@ -10,6 +10,8 @@ import {
 import { freePort, waitFor } from "@kiroku/test/ffmpeg-tools";
 import { getObject, listAll, startTestS3, type TestS3 } from "@kiroku/test/s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseApiConfig } from "../../api/src/api-config";
+import { createApp } from "../../api/src/app";
 import { SEGMENT_LIST_NAME } from "../../recorder/src/capture/ffmpeg-args";
 import { parseSegmentListLine } from "../../recorder/src/capture/segment-list";
 import type { Clock } from "../../recorder/src/clock/clock";
@@ -37,6 +39,7 @@ import { httpGet } from "./upload-harness";
  */
 const STEP_AFTER_MS = 20_000;
 const CHANNEL = "cam1";
+const TOKEN = "clock-test-token-0123456789";
 
 /** The wall clock of a machine that boots at 1970 and is stepped by NTP at `stepAtMs` (real time). */
 class SteppedClock implements Clock {
@@ -132,6 +135,16 @@ describe("a clock that starts at 1970 and steps to the real time after 20 s", ()
       clock,
     });
     const base = `http://127.0.0.1:${metricsPort}`;
+    const app = createApp({
+      config: parseApiConfig({ ...s3.env, API_TOKEN: TOKEN, TARGET_DURATION: "2" }),
+      s3: s3.s3,
+    });
+    const apiStat = async () =>
+      (await (
+        await app.request(`/v1/channels/${CHANNEL}/stat`, {
+          headers: { Authorization: `Bearer ${TOKEN}` },
+        })
+      ).json()) as { state: string; reason: string; clock: unknown };
 
     // Before the step: recording goes on into held/, the box says why nothing is uploaded.
     await waitFor(() => heldMtime.size >= 3, 30_000, "three held segments");
@@ -155,6 +168,8 @@ describe("a clock that starts at 1970 and steps to the real time after 20 s", ()
     expect(local?.schema).toBe(CHANNEL_STATUS_SCHEMA);
     expect(local?.clock).toMatchObject({ synchronised: false });
     expect(local?.clock?.held).toBeGreaterThan(0);
+    // The API hears nothing yet: no heartbeat can carry a true time.
+    expect(await apiStat()).toMatchObject({ state: "Idle", clock: null });
 
     // After the step: the held segments and at least three recorded after the step reach the bucket.
     const segments = await waitFor(
@@ -228,6 +243,10 @@ describe("a clock that starts at 1970 and steps to the real time after 20 s", ()
     expect(Date.parse(heartbeat.clock!.since!)).toBeGreaterThanOrEqual(clock.stepAtMs - 50);
     expect(Date.parse(heartbeat.updatedAt)).toBeGreaterThanOrEqual(clock.stepAtMs);
     expect(statusBeforeStep).toEqual([]);
+    expect((await apiStat()).clock).toMatchObject({
+      synchronised: true,
+      since: heartbeat.clock!.since,
+    });
     const healthAfter = await httpGet(`${base}/healthz`);
     expect(healthAfter?.text).not.toContain("clock not synchronised");
 

@@ -140,6 +140,15 @@ export function statJson(
     lastError: status?.lastError
       ? { ...status.lastError, message: redactText(status.lastError.message) }
       : null,
+    // The recorder's clock: heartbeats reach the bucket only once it is trusted,
+    // so this says since when, and how many segments still wait for it.
+    clock: status?.clock
+      ? {
+          synchronised: status.clock.synchronised,
+          since: status.clock.since ?? null,
+          held: status.clock.held,
+        }
+      : null,
     hostname: status?.hostname ?? null,
     recorderVersion: status?.recorderVersion ?? null,
     heartbeatAt: status?.updatedAt ?? null,

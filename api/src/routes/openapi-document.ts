@@ -834,6 +834,13 @@ function components(): OpenApiDocument["components"] {
           },
           ["code", "source"],
         ),
+        clock: media({
+          synchronised: bool(
+            "The recorder's clock is trusted. Heartbeats reach the bucket only then; while it is not, segments are held on the recorder (its /healthz says so).",
+          ),
+          since: orNull(time()),
+          held: int("Segments recorded before it was, not yet keyed."),
+        }),
         hostname: orNull(str()),
         recorderVersion: orNull(str()),
         heartbeatAt: orNull(time()),
