@@ -16,6 +16,8 @@ import { ClockTrust } from "./clock/clock-trust";
 import { type ClockSyncMode, SystemClock } from "./clock/system-clock";
 import { type ChannelConfig, type RecorderConfig, readRecorderConfig } from "./recorder-config";
 import { DiskGuard } from "./spool/disk-guard";
+import { scanHeld } from "./spool/held-segments";
+import { channelSpool } from "./spool/spool-layout";
 import { RunHistory } from "./telemetry/history";
 import { MetaWriter } from "./telemetry/meta-writer";
 import { type MetricsServer, RecorderMetrics, startMetricsServer } from "./telemetry/metrics";
@@ -166,6 +168,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     minStartMs: trust.floorMs,
     log,
   });
+  // Segments waiting in held/ per channel: +1 at each, recounted from the folders every second.
   const held = new Map<string, number>();
   const metrics = new RecorderMetrics({
     stallMs: healthStallMs(uc, rc.targetDuration),
@@ -188,7 +191,6 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     log,
     onDelete: (e) => {
       if (e.kind === "queued" || e.kind === "held") status.segmentDropped(e.channel);
-      if (e.kind === "held") held.set(e.channel, Math.max(0, (held.get(e.channel) ?? 1) - 1));
       metrics.segmentsDropped.inc({ channel: e.channel, reason: e.kind });
     },
   });
@@ -232,7 +234,14 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     metrics.uploadState.set(h.health === "ok" ? 0 : h.health === "retrying" ? 1 : 2);
     if (h.health !== "ok") status.report(); // say it now, not at the next tick
   });
+  const countHeld = async () => {
+    for (const channel of rc.channels.map((c) => c.name)) {
+      const n = (await scanHeld(channelSpool(rc.spoolDir, channel), channel)).length;
+      if (n > 0 || held.has(channel)) held.set(channel, n);
+    }
+  };
   const sampleDisk = () => {
+    void countHeld().catch(() => {});
     const u = guard.usage;
     metrics.spoolBytes.set(u.spoolBytes);
     if (u.freeBytes !== null) metrics.diskFreeBytes.set(u.freeBytes);
@@ -266,7 +275,6 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
       trust,
       clock: () => trust.clock.wallNow(),
       onSegment: (seg) => {
-        if (held.has(name)) held.set(name, 0);
         metrics.segmentCompleted(name);
         status.segmentCompleted(name, { key: segmentKey(movieKey, seg), ...seg });
         if (seg.media) status.setMedia(name, seg.media);
@@ -341,8 +349,13 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   });
   for (const channel of rc.channels) apply(channel);
   trust.on("trusted", () => {
-    for (const slot of slots.values()) void slot.change.then(() => slot.recorder?.releaseHeld());
-    status.report();
+    // The first heartbeat in the bucket follows the release, with the held count it left.
+    void Promise.all(
+      [...slots.values()].map((slot) => slot.change.then(() => slot.recorder?.releaseHeld())),
+    )
+      .then(countHeld)
+      .catch((err) => log.error({ err: String(err) }, "releasing held segments failed"))
+      .finally(() => status.report());
   });
   // The first heartbeat waits for every recorder to recover and queue what a
   // previous process left in incoming/: one written earlier would report a

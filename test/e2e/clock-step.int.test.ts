@@ -241,6 +241,7 @@ describe("a clock that starts at 1970 and steps to the real time after 20 s", ()
       250,
     );
     expect(Date.parse(heartbeat.clock!.since!)).toBeGreaterThanOrEqual(clock.stepAtMs - 50);
+    expect(heartbeat.clock!.held).toBe(0);
     expect(Date.parse(heartbeat.updatedAt)).toBeGreaterThanOrEqual(clock.stepAtMs);
     expect(statusBeforeStep).toEqual([]);
     expect((await apiStat()).clock).toMatchObject({
