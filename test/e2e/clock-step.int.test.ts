@@ -251,24 +251,29 @@ describe("a clock that starts at 1970 and steps to the real time after 20 s", ()
     const healthAfter = await httpGet(`${base}/healthz`);
     expect(healthAfter?.text).not.toContain("clock not synchronised");
 
-    // Run records: the held run is recorded with its real start.
-    const runs = await waitFor(
+    // Run records: the held run is recorded with its real start and end.
+    const heldSegs = segments.filter((seg) => heldMtime.has(seg.seq));
+    const lastHeld = heldSegs.at(-1)!;
+    const records = await waitFor(
       async () => {
         const objs = await listAll(s3.s3, s3.bucket, `movie/_meta/${CHANNEL}/runs/`);
-        return objs.length >= 2 ? objs : undefined;
+        const recs = await Promise.all(
+          objs.map(async (o) =>
+            JSON.parse((await getObject(s3.s3, s3.bucket, o.key)).body.toString("utf8")),
+          ),
+        );
+        const held = recs.find((r) => r.run === heldSegs[0]!.run);
+        return held?.endedAt && recs.length >= 2 ? recs : undefined;
       },
       15_000,
-      "two run records",
+      "the held run's record, ended, and the next run's",
       250,
     );
-    const records = await Promise.all(
-      runs.map(async (o) =>
-        JSON.parse((await getObject(s3.s3, s3.bucket, o.key)).body.toString("utf8")),
-      ),
-    );
-    const heldRun = records.find((r) => r.run === segments[0]!.run);
-    expect(heldRun).toBeDefined();
-    expect(Date.parse(heldRun.startedAt)).toBe(segments[0]!.startMs);
+    const heldRun = records.find((r) => r.run === heldSegs[0]!.run);
+    expect(heldSegs.every((seg) => seg.run === heldRun.run)).toBe(true);
+    expect(Date.parse(heldRun.startedAt)).toBe(heldSegs[0]!.startMs);
+    expect(Date.parse(heldRun.endedAt)).toBe(lastHeld.startMs + lastHeld.durationMs);
+    expect(heldRun.endReason).toBe("clock synchronised");
 
     observing = false;
     await Promise.all([watchHeld, watchBucket]);

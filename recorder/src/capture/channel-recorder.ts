@@ -522,14 +522,13 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
           wallOf: (mono) => trust.wallOf(mono),
           log: this.log,
         });
+        // A run's record opens, its segments follow, then it closes (history.ts).
         for (const e of events) {
           if (e.kind === "runStarted")
             this.emit("runStarted", {
               ...e.event,
               startMs: Math.round(trust.wallOf(e.event.startMs)),
             });
-          else
-            this.emit("runEnded", { ...e.event, endMs: Math.round(trust.wallOf(e.event.endMs)) });
         }
         for (const seg of segments) {
           try {
@@ -537,6 +536,10 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
           } catch (err) {
             this.log.error({ err: String(err) }, "onSegment handler threw");
           }
+        }
+        for (const e of events) {
+          if (e.kind === "runEnded")
+            this.emit("runEnded", { ...e.event, endMs: Math.round(trust.wallOf(e.event.endMs)) });
         }
       })
       .catch((err) => this.log.error({ err: String(err) }, "could not release held segments"));
