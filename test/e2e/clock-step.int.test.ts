@@ -147,7 +147,7 @@ describe("a clock that starts at 1970 and steps to the real time after 20 s", ()
       ).json()) as { state: string; reason: string; clock: unknown };
 
     // Before the step: recording goes on into held/, the box says why nothing is uploaded.
-    await waitFor(() => heldMtime.size >= 3, 30_000, "three held segments");
+    await waitFor(() => heldMtime.size >= 2, STEP_AFTER_MS, "two held segments before the step");
     const health = await waitFor(
       async () => {
         const h = await httpGet(`${base}/healthz`);
