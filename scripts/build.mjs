@@ -2,7 +2,15 @@
 // Workspace packages (@kiroku/*) and the package's own transitive needs are
 // bundled in; the entry's own package dependencies stay external (they are
 // installed beside it), except for the Lambda bundle, which carries everything.
-import { cpSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -42,7 +50,7 @@ for (const [pkg, src, out, bundleAll] of entries) {
     ? []
     : Object.keys(manifest.dependencies ?? {}).filter((name) => !name.startsWith("@kiroku/"));
   const outfile = path.join(root, pkg, out);
-  await build({
+  const result = await build({
     entryPoints: [entry],
     outfile,
     bundle: true,
@@ -56,7 +64,9 @@ for (const [pkg, src, out, bundleAll] of entries) {
     external,
     banner,
     logLevel: "warning",
+    write: false,
   });
+  writeAtomically(result.outputFiles);
   console.log(
     `built ${path.relative(root, outfile)} (${(statSync(outfile).size / 1024).toFixed(0)} KiB)`,
   );
@@ -90,3 +100,17 @@ if (only.length === 0 || only.includes("api")) {
   );
 }
 console.log(`build done in ${Date.now() - started} ms`);
+
+/**
+ * Replaces each output file in one rename: a CLI started while a build runs
+ * (a test running `pnpm recorder --help` beside one that rebuilds) reads the
+ * old bundle or the new one, never a half-written file.
+ */
+function writeAtomically(files) {
+  for (const file of files) {
+    mkdirSync(path.dirname(file.path), { recursive: true });
+    const temp = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(temp, file.contents);
+    renameSync(temp, file.path);
+  }
+}

@@ -1,11 +1,13 @@
-import { ConfigError, createLogger } from "@kiroku/shared";
+import { ConfigError, createLogger, USAGE_EXIT_CODE, UsageError } from "@kiroku/shared";
 import { appFromEnv } from "./bootstrap";
 import { runOperatorCli } from "./channels/operator-cli";
+import { type ApiCommand, parseApiArgs } from "./cli/api-args";
 import { startNodeServer } from "./node";
 
 /**
  * `pnpm api`: the API on Node, configured from the environment (`pnpm api
- * channels …` is the operator client instead: see operator-cli.ts). Exits 2 with
+ * channels …` is the operator client instead: see operator-cli.ts; `--help`
+ * and `--version` read no configuration: see cli/api-args.ts). Exits 2 with
  * every configuration problem listed; on SIGINT/SIGTERM stops accepting,
  * finishes requests in flight (up to 10 s), then exits 0.
  */
@@ -39,15 +41,40 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => stop("SIGTERM"));
 }
 
-// `pnpm api channels …` is the operator client (HTTP to a running API); anything else serves.
-const [subcommand, ...rest] = process.argv.slice(2);
-const started =
-  subcommand === "channels"
-    ? runOperatorCli(rest, process.env).then((code) => process.exit(code))
-    : main();
-started.catch((err) => {
-  process.stderr.write(
-    `kiroku api failed to start: ${err instanceof Error ? err.stack : String(err)}\n`,
-  );
-  process.exit(1);
-});
+/**
+ * Runs what the arguments ask for (cli/api-args.ts). Resolves with the exit
+ * code, or undefined while the server keeps running.
+ */
+async function dispatch(argv: string[]): Promise<number | undefined> {
+  let command: ApiCommand;
+  try {
+    command = parseApiArgs(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    return USAGE_EXIT_CODE;
+  }
+  switch (command.kind) {
+    case "help":
+    case "version":
+      process.stdout.write(`${command.text}\n`);
+      return 0;
+    case "channels":
+      return runOperatorCli(command.args, process.env);
+    case "serve":
+      await main();
+      return undefined;
+  }
+}
+
+dispatch(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== undefined) process.exit(code);
+  },
+  (err) => {
+    process.stderr.write(
+      `kiroku api failed to start: ${err instanceof Error ? err.stack : String(err)}\n`,
+    );
+    process.exit(1);
+  },
+);

@@ -1,91 +1,55 @@
-import { parseArgs } from "node:util";
-import { ConfigError, createLogger, KirokuError } from "@kiroku/shared";
+import {
+  ConfigError,
+  createLogger,
+  KirokuError,
+  USAGE_EXIT_CODE,
+  UsageError,
+} from "@kiroku/shared";
 import { probeRtsp, probeV4l2, probeV4l2Devices } from "./capture/probe";
+import { parseRecorderArgs, RECORDER_USAGE } from "./cli/recorder-args";
 import { runDaemon } from "./daemon";
 import { runLocalCapture } from "./local-capture";
 import { parseRecorderConfig } from "./recorder-config";
 
 /**
- * The recorder CLI (`pnpm recorder …`, bundled to recorder/dist/cli.js):
- *
- *   run [--config FILE]                        the daemon (channels from the environment or FILE)
- *   capture --source S --out DIR [--duration SECONDS] [--segment N] [--channel NAME]
- *           [--video-size WxH] [--framerate F] [--input-format F] [--audio-device D] [--json]
- *                                              local capture, no cloud; stops after SECONDS or on Ctrl-C
- *   probe [--device /dev/videoN] [--url rtsp://…]
- *                                              list V4L2 cameras, check an RTSP URL
+ * The recorder CLI (`pnpm recorder …`, bundled to recorder/dist/cli.js).
+ * cli/recorder-args.ts turns argv into a command (usage texts there);
+ * this file runs it. Exit codes: 0 done, 1 failed, 2 bad usage or
+ * configuration. `--help` and `--version` read no configuration.
  */
-const USAGE = `usage:
-  recorder run [--config FILE]
-  recorder capture --source test|/dev/videoN|rtsp://…|rtmp://ADDRESS:PORT/APP/KEY --out DIR [--duration SECONDS]
-                   [--segment SECONDS] [--channel NAME] [--video-size WxH] [--framerate F]
-                   [--input-format mjpeg|yuyv422|h264] [--audio-device hw:1,0] [--json]
-  recorder probe [--device /dev/videoN] [--url rtsp://user:pass@host/path]`;
-
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+  const command = parseRecorderArgs(argv);
+  if (command.kind === "help" || command.kind === "version") {
+    process.stdout.write(`${command.text}\n`);
+    return 0;
+  }
   const stop = new AbortController();
   // A terminal's hang-up stops the recorder as gracefully as Ctrl-C or
   // systemd's SIGTERM (ffmpeg, in its own process group, never sees either).
   for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     process.once(sig, () => stop.abort());
   }
-  switch (command) {
+  switch (command.kind) {
     case "run": {
-      const { values } = parseArgs({ args: rest, options: { config: { type: "string" } } });
       await runDaemon({
         env: process.env,
-        ...(values.config ? { configFile: values.config } : {}),
+        ...(command.configFile ? { configFile: command.configFile } : {}),
         signal: stop.signal,
       });
       return 0;
     }
     case "capture": {
-      const { values } = parseArgs({
-        args: rest,
-        options: {
-          source: { type: "string" },
-          out: { type: "string" },
-          duration: { type: "string" },
-          segment: { type: "string" },
-          channel: { type: "string" },
-          "video-size": { type: "string" },
-          framerate: { type: "string" },
-          "input-format": { type: "string" },
-          "audio-device": { type: "string" },
-          json: { type: "boolean" },
-        },
-      });
-      const problems: string[] = [];
-      if (!values.out) problems.push("--out is required: the folder the segments go to");
-      let durationS: number | undefined;
-      if (values.duration !== undefined) {
-        durationS = Number(values.duration);
-        if (!/^\d+(\.\d+)?$/.test(values.duration) || !(durationS > 0))
-          problems.push(`--duration must be a number of seconds above 0, got "${values.duration}"`);
-      }
-      if (problems.length > 0) throw new ConfigError(problems, "capture options");
-      const env = {
-        ...process.env,
-        ...(values.source ? { SOURCE: values.source } : {}),
-        ...(values.channel ? { CHANNEL: values.channel } : {}),
-        ...(values.segment ? { TARGET_DURATION: values.segment } : {}),
-        ...(values["video-size"] ? { VIDEO_SIZE: values["video-size"] } : {}),
-        ...(values.framerate ? { FRAMERATE: values.framerate } : {}),
-        ...(values["input-format"] ? { INPUT_FORMAT: values["input-format"] } : {}),
-        ...(values["audio-device"] ? { AUDIO_DEVICE: values["audio-device"] } : {}),
-      };
-      const config = parseRecorderConfig(env);
+      const config = parseRecorderConfig({ ...process.env, ...command.env });
       const log = createLogger("recorder", process.env);
       const summary = await runLocalCapture({
         channel: config.channels[0]!,
-        outDir: values.out!,
-        ...(durationS !== undefined ? { durationS } : {}),
+        outDir: command.outDir,
+        ...(command.durationS !== undefined ? { durationS: command.durationS } : {}),
         targetDuration: config.targetDuration,
         log,
         signal: stop.signal,
       });
-      if (values.json) {
+      if (command.json) {
         process.stdout.write(`${JSON.stringify(summary)}\n`);
       } else {
         process.stdout.write(
@@ -96,14 +60,10 @@ async function main(argv: string[]): Promise<number> {
       return summary.segments > 0 ? 0 : 1;
     }
     case "probe": {
-      const { values } = parseArgs({
-        args: rest,
-        options: { device: { type: "string" }, url: { type: "string" } },
-      });
-      const results = values.url
-        ? [await probeRtsp(values.url)]
-        : values.device
-          ? [await probeV4l2(values.device)]
+      const results = command.url
+        ? [await probeRtsp(command.url)]
+        : command.device
+          ? [await probeV4l2(command.device)]
           : await probeV4l2Devices();
       for (const r of results) {
         process.stdout.write(`${r.ok ? "OK  " : "FAIL"} ${r.target}\n`);
@@ -111,25 +71,19 @@ async function main(argv: string[]): Promise<number> {
       }
       return results.every((r) => r.ok) ? 0 : 1;
     }
-    default:
-      process.stderr.write(`${command ? `unknown command "${command}"\n` : ""}${USAGE}\n`);
-      return command === "help" || command === "--help" ? 0 : 2;
   }
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {
-    if (err instanceof KirokuError) process.stderr.write(`${err.message}\n`);
+    if (err instanceof UsageError && err.field === "command" && err.command === "recorder")
+      process.stderr.write(`${err.message}\n\n${RECORDER_USAGE}\n`);
+    else if (err instanceof KirokuError) process.stderr.write(`${err.message}\n`);
     else
       process.stderr.write(
         `recorder: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
       );
-    process.exit(
-      err instanceof ConfigError ||
-        (err as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION"
-        ? 2
-        : 1,
-    );
+    process.exit(err instanceof ConfigError || err instanceof UsageError ? USAGE_EXIT_CODE : 1);
   },
 );

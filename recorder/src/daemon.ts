@@ -51,9 +51,11 @@ import { Uploader } from "./upload/uploader";
  *
  * Stop (SIGINT/SIGTERM, via `signal`): recorders stop first, so ffmpeg
  * finalizes the segment in progress and it is handed over; then uploads get
- * UPLOAD_STOP_GRACE_SECONDS (default 5) to finish; the last heartbeat says
- * `stopped`; the promise resolves and the CLI exits 0. Whatever was not
- * uploaded stays in the spool for the next start.
+ * UPLOAD_STOP_GRACE_SECONDS (default 5) to finish; the disk guard finishes
+ * the checks already asked for (a drop they make is counted); only then does
+ * the last heartbeat say `stopped`, with the same queue and drop counts as
+ * the last log line; the promise resolves and the CLI exits 0. Whatever was
+ * not uploaded stays in the spool for the next start.
  */
 export interface DaemonOptions {
   env: Env;
@@ -70,6 +72,8 @@ export interface DaemonOptions {
   clock?: Clock;
   /** Tests: called once everything runs, with the metrics address when it serves one. */
   onReady?: (info: { metricsUrl?: string }) => void;
+  /** Tests: free bytes of the spool's file system (default: statfs), e.g. a slow SD card. */
+  diskFreeBytes?: (dir: string) => Promise<number>;
 }
 
 /** Both halves of the daemon's configuration, read from one environment. */
@@ -189,6 +193,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     keepUploadedMs: uc.keepUploadedSeconds * 1000,
     queue: uploader,
     log,
+    ...(opts.diskFreeBytes ? { freeBytes: opts.diskFreeBytes } : {}),
     onDelete: (e) => {
       if (e.kind === "queued" || e.kind === "held") status.segmentDropped(e.channel);
       metrics.segmentsDropped.inc({ channel: e.channel, reason: e.kind });
@@ -390,14 +395,24 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   if (left.segments > 0)
     log.info({ segments: left.segments, graceMs: stopGraceMs }, "giving uploads time to finish");
   await uploader.stop(stopGraceMs);
-  guard.stop();
+  // The last heartbeat must say what the log says: first let every disk
+  // check already asked for (the last segments' among them) finish its drops,
+  // then write it from the settled queue and counts.
+  await guard.stop();
   clearInterval(diskSampler);
+  sampleDisk();
   status.stop();
   await Promise.all([writer.close(2_000), status.flushLocal(), history.flush()]);
   await server?.close();
   const remaining = uploader.totalStats();
+  const channels = Object.fromEntries(
+    [...slots.keys()].map((name) => {
+      const last = status.snapshot(name);
+      return [name, { queued: last.queue.segments, dropped: last.dropped }];
+    }),
+  );
   log.info(
-    { notUploaded: remaining.segments },
+    { notUploaded: remaining.segments, channels },
     remaining.segments > 0
       ? "recorder stopped; segments not yet uploaded stay in the spool for the next start"
       : "recorder stopped; everything uploaded",

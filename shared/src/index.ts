@@ -2,6 +2,7 @@ export * from "./backoff";
 export * from "./channel-name";
 export * from "./channel-settings";
 export * from "./channel-status";
+export * from "./cli-args";
 export * from "./config";
 export * from "./defaults";
 export * from "./env-vars";

@@ -22,7 +22,7 @@ export const RECORDER_LAYERS: PackageLayers = {
     { name: "capture", members: ["capture/"] },
     { name: "upload", members: ["upload/"] },
     { name: "telemetry", members: ["telemetry/"] },
-    { name: "entry", members: ["daemon.ts", "local-capture.ts", "cli.ts", "index.ts"] },
+    { name: "entry", members: ["daemon.ts", "local-capture.ts", "cli.ts", "cli/", "index.ts"] },
   ],
 };
 
@@ -38,7 +38,7 @@ export const API_LAYERS: PackageLayers = {
     { name: "routes", members: ["routes/"] },
     {
       name: "entry",
-      members: ["app.ts", "bootstrap.ts", "node.ts", "lambda.ts", "cli.ts", "index.ts"],
+      members: ["app.ts", "bootstrap.ts", "node.ts", "lambda.ts", "cli.ts", "cli/", "index.ts"],
     },
   ],
 };

@@ -1,4 +1,14 @@
-import { isChannelName, ValidationError } from "@kiroku/shared";
+import { UsageError, ValidationError } from "@kiroku/shared";
+import {
+  DEFAULT_API_URL,
+  OPERATOR_USAGE,
+  type OperatorCommand,
+  type OperatorRequest,
+  parseOperatorArgs,
+} from "./operator-args";
+
+export type { OperatorCommand, OperatorRequest } from "./operator-args";
+export { DEFAULT_API_URL, OPERATOR_USAGE, parseOperatorArgs } from "./operator-args";
 
 /**
  * `pnpm api channels …`: the operator's terminal client for the channel
@@ -6,220 +16,8 @@ import { isChannelName, ValidationError } from "@kiroku/shared";
  * http://127.0.0.1:8080) with the API_TOKEN bearer, so it works the same
  * against a Pi on the LAN, a Node server or a Lambda Function URL. The token
  * comes from the environment only: a flag would land in shell history.
+ * Arguments are parsed in operator-args.ts.
  */
-export const OPERATOR_USAGE = `Usage: pnpm api channels <command> [options]
-
-  list                                      channels with their live state
-  get CH                                    settings and stat of a channel
-  put CH [--description T] [--live-window N] [--status enabled|disabled]
-                                            create, or change only the given settings
-  enable CH | disable CH                    switch recording on or off
-  delete CH [--purge]                       remove settings, status and history;
-                                            --purge also deletes every recording
-  stat CH                                   Live | Idle | Disabled and what the recorder reports
-  history CH [--limit N]                    latest recording runs (default 10, at most 100)
-  sessions CH --mode live|range|clip [--start T --end T] [--expires-in S]
-                                            a signed playback URL (300..43200 s, default 3600)
-  playlists CH                              stored VOD playlists
-  playlists CH create NAME --start T --end T [--overwrite]
-  playlists CH get NAME                     the stored playlist (m3u8)
-  delete-recordings CH --start T --end T    delete the segments entirely inside a range
-
-Times: ISO 8601 with an offset (2026-11-22T19:30:00+09:00) or epoch seconds.
-Options: --json (print the API's JSON as is), --url URL (instead of KIROKU_API_URL).
-Environment: KIROKU_API_URL (default http://127.0.0.1:8080), API_TOKEN (required for writes).`;
-
-export const DEFAULT_API_URL = "http://127.0.0.1:8080";
-
-/** One HTTP call the CLI makes, and how to print its answer. */
-export interface OperatorRequest {
-  method: "GET" | "PUT" | "POST" | "DELETE";
-  path: string;
-  body?: Record<string, unknown>;
-  /** How to print a success. */
-  view: "channels" | "stat" | "history" | "json" | "text" | "playlists";
-  /** `put`: read the current settings first and change only the given fields. */
-  merge?: Record<string, unknown>;
-  /** `delete --purge`: repeat while the API says `complete: false`. */
-  repeatUntilComplete?: boolean;
-}
-
-export interface OperatorCommand {
-  request: OperatorRequest;
-  json: boolean;
-  url?: string;
-}
-
-/** Parses `channels …` arguments (after `channels`) into one request; usage errors name the argument. */
-export function parseOperatorArgs(argv: readonly string[]): OperatorCommand {
-  const flags = new Map<string, string | true>();
-  const positional: string[] = [];
-  const takesValue = new Set([
-    "description",
-    "live-window",
-    "status",
-    "limit",
-    "mode",
-    "start",
-    "end",
-    "expires-in",
-    "url",
-  ]);
-  const known = new Set([...takesValue, "purge", "overwrite", "json", "help"]);
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith("--")) {
-      positional.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf("=");
-    const name = arg.slice(2, eq === -1 ? undefined : eq);
-    if (!known.has(name)) throw usage(name, `unknown option --${name}`);
-    if (takesValue.has(name)) {
-      const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
-      if (value === undefined) throw usage(name, `--${name} needs a value`);
-      flags.set(name, value);
-    } else {
-      if (eq !== -1) throw usage(name, `--${name} takes no value`);
-      flags.set(name, true);
-    }
-  }
-  const str = (name: string) => {
-    const v = flags.get(name);
-    return typeof v === "string" ? v : undefined;
-  };
-  const int = (name: string) => {
-    const v = str(name);
-    if (v === undefined) return undefined;
-    if (!/^-?\d+$/.test(v)) throw usage(name, `--${name} must be a whole number, got "${v}"`);
-    return Number(v);
-  };
-  const [command, channel, ...rest] = positional;
-  if (flags.has("help") || command === undefined || command === "help") {
-    throw usage("command", OPERATOR_USAGE, "USAGE");
-  }
-  const needChannel = () => {
-    if (channel === undefined) throw usage("channel", `${command} needs a channel name`);
-    if (!isChannelName(channel)) {
-      throw usage(
-        "channel",
-        `"${channel}" is not a valid channel name: 1 to 64 of a-z, 0-9, "_" and "-"`,
-      );
-    }
-    return `/v1/channels/${channel}`;
-  };
-  const noMore = (allowed = 0) => {
-    if (rest.length > allowed) throw usage("arguments", `unexpected argument "${rest[allowed]}"`);
-  };
-  const range = () => {
-    const start = str("start");
-    const end = str("end");
-    if (start === undefined) throw usage("start", "--start is required");
-    if (end === undefined) throw usage("end", "--end is required");
-    return { start, end };
-  };
-  const json = flags.get("json") === true;
-  const url = str("url");
-  const done = (request: OperatorRequest): OperatorCommand => ({
-    request,
-    json,
-    ...(url ? { url } : {}),
-  });
-  switch (command) {
-    case "list":
-      if (channel !== undefined) throw usage("arguments", `unexpected argument "${channel}"`);
-      return done({ method: "GET", path: "/v1/channels", view: "channels" });
-    case "get":
-      noMore();
-      return done({ method: "GET", path: needChannel(), view: "json" });
-    case "put": {
-      const base = needChannel();
-      noMore();
-      const merge: Record<string, unknown> = {};
-      if (str("description") !== undefined) merge.description = str("description");
-      if (str("status") !== undefined) merge.status = str("status");
-      if (str("live-window") !== undefined) merge.liveWindow = int("live-window");
-      return done({ method: "PUT", path: base, view: "json", merge });
-    }
-    case "enable":
-    case "disable":
-      noMore();
-      return done({
-        method: "PUT",
-        path: `${needChannel()}/status`,
-        body: { status: `${command}d` },
-        view: "json",
-      });
-    case "delete": {
-      const base = needChannel();
-      noMore();
-      const purge = flags.get("purge") === true;
-      return done({
-        method: "DELETE",
-        path: purge ? `${base}?purge=true` : base,
-        view: "json",
-        repeatUntilComplete: purge,
-      });
-    }
-    case "stat":
-      noMore();
-      return done({ method: "GET", path: `${needChannel()}/stat`, view: "stat" });
-    case "history": {
-      const base = needChannel();
-      noMore();
-      const limit = str("limit");
-      return done({
-        method: "GET",
-        path: `${base}/history${limit === undefined ? "" : `?limit=${encodeURIComponent(limit)}`}`,
-        view: "history",
-      });
-    }
-    case "sessions": {
-      const base = needChannel();
-      noMore();
-      const mode = str("mode");
-      if (mode === undefined) throw usage("mode", "--mode live|range|clip is required");
-      const body: Record<string, unknown> = { mode };
-      if (str("start") !== undefined) body.start = str("start");
-      if (str("end") !== undefined) body.end = str("end");
-      if (str("expires-in") !== undefined) body.expiresIn = int("expires-in");
-      return done({ method: "POST", path: `${base}/sessions`, body, view: "json" });
-    }
-    case "playlists": {
-      const base = `${needChannel()}/vod-playlists`;
-      const [sub, name] = rest;
-      if (sub === undefined || sub === "list") {
-        noMore(sub === undefined ? 0 : 1);
-        return done({ method: "GET", path: base, view: "playlists" });
-      }
-      if (name === undefined) throw usage("name", `playlists ${sub} needs a playlist name`);
-      noMore(2);
-      if (sub === "create") {
-        const overwrite = flags.get("overwrite") === true;
-        return done({
-          method: "POST",
-          path: overwrite ? `${base}?overwrite=true` : base,
-          body: { name, ...range() },
-          view: "json",
-        });
-      }
-      if (sub === "get") {
-        return done({ method: "GET", path: `${base}/${encodeURIComponent(name)}`, view: "text" });
-      }
-      throw usage("command", `unknown playlists command "${sub}": use list, create or get`);
-    }
-    case "delete-recordings": {
-      const base = needChannel();
-      noMore();
-      const { start, end } = range();
-      const q = new URLSearchParams({ start, end });
-      return done({ method: "DELETE", path: `${base}/recordings?${q}`, view: "json" });
-    }
-    default:
-      throw usage("command", `unknown command "${command}"\n\n${OPERATOR_USAGE}`);
-  }
-}
-
 export interface OperatorIo {
   fetch: typeof fetch;
   out: (text: string) => void;
@@ -248,7 +46,10 @@ export async function runOperatorCli(
         io.out(err.message);
         return 0;
       }
-      io.err(`${err.message}\n(run \`pnpm api channels help\` for usage)`);
+      // An unknown subcommand also gets the list of the known ones.
+      const unknownCommand =
+        err instanceof UsageError && err.command === "api channels" && err.field === "command";
+      io.err(unknownCommand ? `${err.message}\n\n${OPERATOR_USAGE}` : err.message);
       return 2;
     }
     throw err;
@@ -332,10 +133,6 @@ export async function runOperatorCli(
 }
 
 class CliFailure extends Error {}
-
-function usage(field: string, message: string, code = "INVALID_ARGUMENT"): ValidationError {
-  return new ValidationError(field, message, code);
-}
 
 /** Human-readable views of the API's answers. */
 export function render(view: OperatorRequest["view"], text: string): string {

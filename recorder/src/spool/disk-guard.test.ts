@@ -194,4 +194,41 @@ describe("DiskGuard", () => {
     expect(deleted).toEqual([]);
     expect(await readdir(channelSpool(spoolDir, "cam").uploaded)).toEqual(["fresh.ts"]);
   });
+
+  it("stop() resolves only after the checks already asked for, so their drops are counted before it returns", async () => {
+    for (let seq = 1; seq <= 3; seq++) await queued(seq);
+    // Measuring the free space is held by the test: a check on a slow SD card.
+    const measuring: (() => void)[] = [];
+    const { s3, uploader, guard, dropped } = setup({
+      maxBytes: 25 * KB,
+      freeBytes: () => new Promise<number>((resolve) => measuring.push(() => resolve(10 ** 12))),
+    });
+    guard.noteSegment(10 * KB);
+    await uploader.resume();
+    await s3.waitFor(1); // s3 in flight, s1 and s2 waiting
+    const first = guard.check(); // the check a completed segment starts
+    void guard.check(); // one more asked for while it runs (the next segment)
+    while (measuring.length === 0) await new Promise((r) => setTimeout(r, 5));
+    let stopped = false;
+    const stopping = guard.stop().then(() => {
+      stopped = true;
+    });
+    // Let the held checks go, one measurement at a time, as they come.
+    const release = setInterval(() => measuring.shift()?.(), 5);
+    try {
+      await stopping;
+    } finally {
+      clearInterval(release);
+    }
+    expect(stopped).toBe(true);
+    // Both checks ran to the end before stop() resolved: 30 kB + 10 kB headroom
+    // over a 25 kB bound drops s1 and s2 (the follow-up check finds nothing more).
+    expect(dropped).toEqual([1, 2]);
+    expect(uploader.queueStats("cam").segments).toBe(1);
+    await first;
+    // After stop(), a check changes nothing and answers the last measurement.
+    await queued(4);
+    await guard.check();
+    expect(dropped).toEqual([1, 2]);
+  });
 });

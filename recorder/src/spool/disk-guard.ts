@@ -66,6 +66,7 @@ export interface DiskUsage {
 export class DiskGuard {
   private running: Promise<DiskUsage> | undefined;
   private again = false;
+  private stopped = false;
   private timer: NodeJS.Timeout | undefined;
   private largestSegment = 0;
   private last: DiskUsage = { spoolBytes: 0, freeBytes: null };
@@ -87,7 +88,7 @@ export class DiskGuard {
 
   /** Checks every `intervalMs` until `stop()`. */
   start(intervalMs = 1_000): void {
-    if (this.timer) return;
+    if (this.timer || this.stopped) return;
     const tick = () => {
       this.check()
         .catch((err) => this.opts.log.error({ err: String(err) }, "disk guard check failed"))
@@ -98,9 +99,17 @@ export class DiskGuard {
     this.timer = setTimeout(tick, 0);
   }
 
-  stop(): void {
+  /**
+   * Stops checking, and resolves once the checks already asked for (the one
+   * running and the one queued behind it) are done: whatever they drop is
+   * counted before the daemon writes its last heartbeat. Checks asked for
+   * after this return the last measurement.
+   */
+  async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    while (this.running) await this.running.catch(() => {});
   }
 
   /** Runs one check now (checks never overlap: a call during a check runs one more after it). */
@@ -109,11 +118,18 @@ export class DiskGuard {
       this.again = true;
       return this.running;
     }
+    if (this.stopped) return Promise.resolve(this.usage);
+    return this.run();
+  }
+
+  private run(): Promise<DiskUsage> {
     this.running = this.checkOnce().finally(() => {
       this.running = undefined;
       if (this.again) {
         this.again = false;
-        void this.check();
+        this.run().catch((err) =>
+          this.opts.log.error({ err: String(err) }, "disk guard check failed"),
+        );
       }
     });
     return this.running;
