@@ -75,7 +75,8 @@ async function main(argv: string[]): Promise<number> {
         ...(values["input-format"] ? { INPUT_FORMAT: values["input-format"] } : {}),
         ...(values["audio-device"] ? { AUDIO_DEVICE: values["audio-device"] } : {}),
       };
-      const config = parseRecorderConfig(env);
+      // A one-off try of a camera: an absent device is an error now, not a wait.
+      const config = parseRecorderConfig(env, { requireDevices: true });
       const log = createLogger("recorder", process.env);
       const summary = await runLocalCapture({
         channel: config.channels[0]!,

@@ -47,6 +47,7 @@ export class SettingsWatcher extends EventEmitter<SettingsWatcherEvents> {
   /** Reads every channel's settings once now (so a disabled channel never starts), then on the interval. */
   async start(): Promise<void> {
     await this.poll();
+    if (this.abort.signal.aborted) return; // stopped while the first read was out
     this.timer = setInterval(() => {
       this.polling ??= this.poll().finally(() => {
         this.polling = undefined;

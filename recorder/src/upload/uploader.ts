@@ -240,12 +240,21 @@ export class Uploader extends EventEmitter<UploaderEvents> {
   }
 
   /**
-   * Start-up: aborts multipart uploads a previous process left open (when the
-   * store answers; otherwise after the first successful upload), then queues
-   * every segment found in every channel's `queue/`, oldest first, so the
-   * newest of them is the first to go. Returns how many were queued.
+   * Start-up: `resumeQueue()` then `sweepLeftovers()`. Returns how many
+   * segments were queued.
    */
   async resume(): Promise<number> {
+    const n = await this.resumeQueue();
+    await this.sweepLeftovers();
+    return n;
+  }
+
+  /**
+   * Aborts multipart uploads a previous process left open, when the store
+   * answers; otherwise after the first successful upload. Never throws. The
+   * daemon does not wait for it: talking to S3 must not delay recording.
+   */
+  async sweepLeftovers(): Promise<void> {
     await this.sweepMultipartUploads().catch((err) => {
       this.sweepNeeded = true;
       this.log.warn(
@@ -253,6 +262,14 @@ export class Uploader extends EventEmitter<UploaderEvents> {
         "could not list open multipart uploads yet; will clean them up once the store answers",
       );
     });
+  }
+
+  /**
+   * The local half of start-up (no S3 request): queues every segment found
+   * in every channel's `queue/`, oldest first, so the newest of them is the
+   * first to go, and starts uploading. Returns how many were queued.
+   */
+  async resumeQueue(): Promise<number> {
     let n = 0;
     for (const channel of await spooledChannels(this.opts.spoolDir)) {
       const { segments } = await scanQueue(this.opts.spoolDir, channel, this.log);
@@ -277,9 +294,9 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     if (this.sweeping) return 0;
     this.sweeping = true;
     try {
-      const inFlight = new Set(
-        [...this.pending.values()].filter((i) => i.inFlight).map((i) => i.key),
-      );
+      // Read at each abort: uploads may start while the sweep lists (it runs beside them).
+      const inFlight = () =>
+        new Set([...this.pending.values()].filter((i) => i.inFlight).map((i) => i.key));
       let aborted = 0;
       let keyMarker: string | undefined;
       let uploadIdMarker: string | undefined;
@@ -294,16 +311,22 @@ export class Uploader extends EventEmitter<UploaderEvents> {
           { abortSignal: AbortSignal.timeout(10_000) },
         );
         for (const u of res.Uploads ?? []) {
-          if (!u.Key || !u.UploadId || inFlight.has(u.Key)) continue;
+          if (!u.Key || !u.UploadId || inFlight().has(u.Key)) continue;
           if (!parseSegmentKey(this.opts.movieKey, u.Key)) continue;
-          await this.opts.s3.send(
-            new AbortMultipartUploadCommand({
-              Bucket: this.opts.bucket,
-              Key: u.Key,
-              UploadId: u.UploadId,
-            }),
-            { abortSignal: AbortSignal.timeout(10_000) },
-          );
+          try {
+            await this.opts.s3.send(
+              new AbortMultipartUploadCommand({
+                Bucket: this.opts.bucket,
+                Key: u.Key,
+                UploadId: u.UploadId,
+              }),
+              { abortSignal: AbortSignal.timeout(10_000) },
+            );
+          } catch (err) {
+            // Completed or aborted since it was listed (an upload of this process that just finished).
+            if ((err as { name?: string }).name === "NoSuchUpload") continue;
+            throw err;
+          }
           aborted++;
           this.log.warn({ key: u.Key }, "aborted a multipart upload left open by a previous run");
         }
