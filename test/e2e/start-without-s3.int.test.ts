@@ -25,6 +25,8 @@ import { bucketSegments, names, startDaemon } from "./upload-harness";
  * before the first S3 request has given up (a recorder that waits on S3
  * starts it only after that, 10 s or more).
  */
+/** The recording ffmpeg (segment muxer), not the capability checks fluent-ffmpeg runs before it. */
+const RECORDING = /^segment$/;
 const TARGET_DURATION_MS = 2_000;
 /** ffmpeg after "recorder starting": target 0.5 s, plus room for a loaded machine. */
 const FFMPEG_START_MARGIN_MS = 3_000;
@@ -47,7 +49,7 @@ describe.each([
       const starting = await daemon.waitForLog((l) => l.msg === "recorder starting", 60_000);
       const startingMs = Number(starting.time);
       const ffmpeg = await waitFor(
-        async () => (await childProcesses(daemon.proc.pid!, "ffmpeg"))[0],
+        async () => (await childProcesses(daemon.proc.pid!, "ffmpeg", RECORDING))[0],
         30_000,
         "the daemon's ffmpeg",
         20,

@@ -34,10 +34,14 @@ export async function processStartMs(pid: number): Promise<number | undefined> {
   return (await bootEpochMs()) + (Number(f.rest[19]) / TICKS_PER_SECOND) * 1000;
 }
 
-/** Live children of `parentPid` whose command name is `comm`, with their start (epoch ms). */
+/**
+ * Live children of `parentPid` whose command name is `comm` (and, with
+ * `argMatch`, one of whose arguments matches), with their start (epoch ms).
+ */
 export async function childProcesses(
   parentPid: number,
   comm: string,
+  argMatch?: RegExp,
 ): Promise<{ pid: number; startedAtMs: number }[]> {
   const boot = await bootEpochMs();
   const out: { pid: number; startedAtMs: number }[] = [];
@@ -45,6 +49,10 @@ export async function childProcesses(
     if (!/^\d+$/.test(name)) continue;
     const f = await statFields(Number(name));
     if (!f || f.comm !== comm || Number(f.rest[1]) !== parentPid) continue;
+    if (argMatch) {
+      const args = await readFile(`/proc/${name}/cmdline`, "utf8").catch(() => "");
+      if (!args.split("\0").some((arg) => argMatch.test(arg))) continue;
+    }
     out.push({
       pid: Number(name),
       startedAtMs: boot + (Number(f.rest[19]) / TICKS_PER_SECOND) * 1000,
