@@ -36,10 +36,11 @@ import { Uploader } from "./upload/uploader";
  *
  * Start: record first, talk to S3 later. Only local work comes before
  * ffmpeg (the spool's queue is scanned and queued for upload, run journals a
- * crash left open are closed); every S3 request runs beside recording: the
- * channel settings get SETTINGS_HEAD_START_MS to say "disabled" before the
- * cameras start, and a channel they disable later is stopped as soon as the
- * answer arrives; multipart uploads a crash left open are aborted once the
+ * crash left open are closed, the channel status last seen is read back from
+ * the spool, so a channel seen disabled stays off); every S3 request runs
+ * beside recording: the channel settings get SETTINGS_HEAD_START_MS to say
+ * "disabled" before the cameras start, and a channel they disable later is
+ * stopped as soon as the answer arrives; multipart uploads a crash left open are aborted once the
  * store answers. ffmpeg starts within a fraction of a second whatever S3
  * does, so a restart during an outage loses no footage.
  *
@@ -221,8 +222,10 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     read: bucketSettingsReader(s3, settings.bucket, movieKey),
     intervalMs: settingsIntervalMs,
     log,
+    cacheDir: rc.spoolDir,
   });
   channelSettings.on("problem", (e) => status.setSettingsProblem(e.channel, e.message));
+  await channelSettings.loadCached(); // local: a channel last seen disabled stays off
   const settingsRead = channelSettings.start();
   const headStart = new Promise((r) => setTimeout(r, SETTINGS_HEAD_START_MS).unref());
 
@@ -331,6 +334,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
 
   log.info("recorder stopping: finishing the segments in progress");
   await channelSettings.stop();
+  await channelSettings.flushCache();
   await Promise.all(
     [...slots.values()].map(async (slot) => {
       await slot.change;

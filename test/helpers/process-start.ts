@@ -1,5 +1,5 @@
 import { readdir, readFile } from "node:fs/promises";
-import { createServer, type Socket } from "node:net";
+import { connect, createServer, type Socket } from "node:net";
 
 /**
  * When a process really started, read from the kernel (`/proc/PID/stat`
@@ -77,6 +77,47 @@ export async function startBlackhole(port = 0): Promise<{ port: number; close():
     server.once("error", reject);
     server.listen(port, "127.0.0.1", () => resolve());
   });
+  return {
+    port: (server.address() as { port: number }).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * A TCP proxy on loopback that holds each new connection for `delayMs`
+ * before passing it on untouched to `targetPort` (so SigV4 signatures stay
+ * valid): an S3 endpoint far away or overloaded, where every request on a
+ * fresh connection takes that long.
+ */
+export async function startSlowProxy(
+  targetPort: number,
+  delayMs: number,
+): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const track = (s: Socket) => {
+    sockets.add(s);
+    s.on("error", () => {});
+    s.on("close", () => sockets.delete(s));
+  };
+  const server = createServer((client) => {
+    track(client);
+    client.pause();
+    setTimeout(() => {
+      if (client.destroyed) return;
+      const upstream = connect({ host: "127.0.0.1", port: targetPort });
+      track(upstream);
+      upstream.on("close", () => client.destroy());
+      client.on("close", () => upstream.destroy());
+      client.pipe(upstream);
+      upstream.pipe(client);
+      client.resume();
+    }, delayMs);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
   return {
     port: (server.address() as { port: number }).port,
     close: () =>
