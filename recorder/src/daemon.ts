@@ -234,7 +234,6 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   const resumed = await uploader.resumeQueue();
   for (const channel of uploader.channels()) metrics.addChannel(channel);
   if (resumed > 0) log.info({ segments: resumed }, "uploading segments left in the spool");
-  void uploader.sweepLeftovers();
   void guard.check().then(sampleDisk);
   guard.start(1_000);
   const diskSampler = setInterval(sampleDisk, 1_000);

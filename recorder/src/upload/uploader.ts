@@ -160,6 +160,9 @@ export class Uploader extends EventEmitter<UploaderEvents> {
   private sweepNeeded = false;
   private sweeping = false;
   private readonly settled = new Set<() => void>();
+  /** Set while the start-up sweep of multipart uploads runs: uploads wait for it. */
+  private holdUploads = false;
+  private leftoversSwept: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: UploaderOptions) {
     super();
@@ -240,21 +243,18 @@ export class Uploader extends EventEmitter<UploaderEvents> {
   }
 
   /**
-   * Start-up: `resumeQueue()` then `sweepLeftovers()`. Returns how many
-   * segments were queued.
+   * Start-up: `resumeQueue()`, resolving once the multipart uploads a
+   * previous process left open are aborted too (or the store did not answer).
+   * Returns how many segments were queued.
    */
   async resume(): Promise<number> {
     const n = await this.resumeQueue();
-    await this.sweepLeftovers();
+    await this.leftoversSwept;
     return n;
   }
 
-  /**
-   * Aborts multipart uploads a previous process left open, when the store
-   * answers; otherwise after the first successful upload. Never throws. The
-   * daemon does not wait for it: talking to S3 must not delay recording.
-   */
-  async sweepLeftovers(): Promise<void> {
+  /** Aborts multipart uploads a previous process left open; when the store does not answer, after the first successful upload. Never throws. */
+  private async sweepLeftovers(): Promise<void> {
     await this.sweepMultipartUploads().catch((err) => {
       this.sweepNeeded = true;
       this.log.warn(
@@ -265,11 +265,20 @@ export class Uploader extends EventEmitter<UploaderEvents> {
   }
 
   /**
-   * The local half of start-up (no S3 request): queues every segment found
-   * in every channel's `queue/`, oldest first, so the newest of them is the
-   * first to go, and starts uploading. Returns how many were queued.
+   * Start-up without waiting for S3 (the daemon's cameras do not): queues
+   * every segment found in every channel's `queue/` (local), oldest first,
+   * so the newest of them is the first to go, and starts aborting the
+   * multipart uploads a previous process left open. Uploads begin once that
+   * sweep is done or has failed, so it can never take an upload of this
+   * process for one left open. Resolves once the queue is scanned, with how
+   * many segments were queued.
    */
   async resumeQueue(): Promise<number> {
+    this.holdUploads = true;
+    this.leftoversSwept = this.sweepLeftovers().finally(() => {
+      this.holdUploads = false;
+      this.pump();
+    });
     let n = 0;
     for (const channel of await spooledChannels(this.opts.spoolDir)) {
       const { segments } = await scanQueue(this.opts.spoolDir, channel, this.log);
@@ -403,7 +412,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
   }
 
   private pump(): void {
-    if (this.stopping) return;
+    if (this.stopping || this.holdUploads) return;
     const state = this.scheduleState();
     for (const { item, live } of planStarts(state)) this.start(item, live);
     this.schedule(this.scheduleState());
