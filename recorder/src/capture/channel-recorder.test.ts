@@ -131,4 +131,37 @@ describe("ChannelRecorder and an absent or failing source", () => {
     expect(unavailable).toHaveLength(10);
     expect(unavailable[0]!.lastError).toMatch(/ffmpeg failed \(exit 1\).*Connection refused/);
   });
+
+  it("shows an RTMP listener nobody publishes to as waiting for publisher, not as a failure", async () => {
+    const channel: ChannelConfig = {
+      name: "obs",
+      source: {
+        kind: "rtmp",
+        url: "rtmp://127.0.0.1:1935/live/k",
+        host: "127.0.0.1",
+        port: 1935,
+        app: "live",
+        streamKey: "k",
+      },
+      sourceLabel: "rtmp://127.0.0.1:1935/live/***",
+    };
+    const { spawn, spawned } = fakeFfmpeg("run");
+    const states: ChannelStatus[] = [];
+    const r = new ChannelRecorder({
+      channel,
+      spoolDir: await spoolDir(),
+      targetDuration: 2,
+      log: silentLogger(),
+      onSegment: () => {},
+      spawn,
+      hardwareEncoder: false,
+    });
+    r.on("state", (s) => states.push(s));
+    r.start();
+    await vi.waitFor(() => expect(spawned).toHaveLength(1), { timeout: 10_000 });
+    await vi.waitFor(() => expect(states.at(-1)?.sourceState).toBe("waiting for publisher"));
+    expect(states.at(-1)).not.toHaveProperty("lastError");
+    await r.stop();
+    expect(states.at(-1)?.sourceState).toBe("stopped");
+  });
 });
