@@ -40,9 +40,10 @@ import { Uploader } from "./upload/uploader";
  * the spool, so a channel seen disabled stays off); every S3 request runs
  * beside recording: the channel settings get SETTINGS_HEAD_START_MS to say
  * "disabled" before the cameras start, and a channel they disable later is
- * stopped as soon as the answer arrives; multipart uploads a crash left open are aborted once the
- * store answers. ffmpeg starts within a fraction of a second whatever S3
- * does, so a restart during an outage loses no footage.
+ * stopped as soon as the answer arrives; multipart uploads a crash left open
+ * are aborted once the store answers (uploads wait for that, recording does
+ * not). ffmpeg starts within a fraction of a second whatever S3 does, so a
+ * restart during an outage loses no footage.
  *
  * One channel's trouble is that channel's alone: an absent or failing source
  * (capture/source-check.ts) keeps its channel waiting and retrying, says why
