@@ -39,7 +39,11 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case "capture": {
-      const config = parseRecorderConfig({ ...process.env, ...command.env });
+      const config = parseRecorderConfig(
+        { ...process.env, ...command.env },
+        // A one-off try of a camera: an absent device is an error now, not a wait.
+        { requireDevices: true },
+      );
       const log = createLogger("recorder", process.env);
       const summary = await runLocalCapture({
         channel: config.channels[0]!,

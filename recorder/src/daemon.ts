@@ -39,9 +39,21 @@ import { Uploader } from "./upload/uploader";
  * RunHistory write status and run records beside the recordings; metrics.ts
  * serves /metrics and /healthz.
  *
- * Start: every segment already in any channel's spool queue (a crash, an
- * outage, a channel since removed from the config) is queued for upload
- * before recording starts; multipart uploads a crash left open are aborted.
+ * Start: record first, talk to S3 later. Only local work comes before
+ * ffmpeg (the spool's queue is scanned and queued for upload, run journals a
+ * crash left open are closed, the channel status last seen is read back from
+ * the spool, so a channel seen disabled stays off); every S3 request runs
+ * beside recording: the channel settings get SETTINGS_HEAD_START_MS to say
+ * "disabled" before the cameras start, and a channel they disable later is
+ * stopped as soon as the answer arrives; multipart uploads a crash left open
+ * are aborted once the store answers (uploads wait for that, recording does
+ * not). ffmpeg starts within a fraction of a second whatever S3 does, so a
+ * restart during an outage loses no footage.
+ *
+ * One channel's trouble is that channel's alone: an absent or failing source
+ * (capture/source-check.ts) keeps its channel waiting and retrying, says why
+ * in the heartbeat, metrics and /healthz, and never stops the daemon or the
+ * other channels. Only configuration that can never work refuses to start.
  *
  * Time: segments are keyed only with a trusted clock (clock/clock-trust.ts).
  * Until the clock is trusted, recorders keep recording into each channel's
@@ -75,6 +87,14 @@ export interface DaemonOptions {
   /** Tests: free bytes of the spool's file system (default: statfs), e.g. a slow SD card. */
   diskFreeBytes?: (dir: string) => Promise<number>;
 }
+
+/**
+ * How long the cameras wait at start for the first read of the channel
+ * settings: long enough for a reachable bucket (tens of ms) to keep a
+ * disabled channel from starting at all, short enough that ffmpeg starts
+ * within 0.5 s of the daemon when S3 is slow or unreachable.
+ */
+export const SETTINGS_HEAD_START_MS = 250;
 
 /** Both halves of the daemon's configuration, read from one environment. */
 export interface DaemonConfig {
@@ -258,11 +278,26 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     log.info({ url: server.url }, "metrics at /metrics, health at /healthz");
   }
 
+  // Channel settings are read from the bucket beside everything else; their
+  // first answer gets a short head start before the cameras (see above).
+  const channelSettings = new SettingsWatcher({
+    channels: rc.channels.map((c) => c.name),
+    read: bucketSettingsReader(s3, settings.bucket, movieKey),
+    intervalMs: settingsIntervalMs,
+    log,
+    cacheDir: rc.spoolDir,
+  });
+  channelSettings.on("problem", (e) => status.setSettingsProblem(e.channel, e.message));
+  await channelSettings.loadCached(); // local: a channel last seen disabled stays off
+  const settingsRead = channelSettings.start();
+  const headStart = new Promise((r) => setTimeout(r, SETTINGS_HEAD_START_MS).unref());
+
+  // Local work only (no S3 request) before the cameras start.
   await history.recoverOpenRuns(); // runs a crash left open: end reason "unknown"
-  const resumed = await uploader.resume();
+  const resumed = await uploader.resumeQueue();
   for (const channel of uploader.channels()) metrics.addChannel(channel);
   if (resumed > 0) log.info({ segments: resumed }, "uploading segments left in the spool");
-  await guard.check().then(sampleDisk);
+  void guard.check().then(sampleDisk);
   guard.start(1_000);
   const diskSampler = setInterval(sampleDisk, 1_000);
 
@@ -292,7 +327,11 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     r.on("state", (s) => {
       // A recorder stopped because its channel was disabled reports "disabled", not "stopped".
       if (s.state === "stopped" && channelSettings.status(name) === "disabled") return;
-      status.setCaptureState(name, s.state, s.sinceMs, s.lastError);
+      status.setCaptureState(name, s.state, s.sinceMs, s.lastError, s.sourceState);
+      metrics.setSourceState(name, s.sourceState, s.lastError);
+      // Say "not recording, and why" now, not at the next tick.
+      if (s.sourceState === "waiting for device" || s.sourceState === "source unavailable")
+        status.report();
     });
     r.on("runStarted", (e) => {
       history.runStarted(e);
@@ -310,21 +349,15 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     r.start();
     return r;
   };
-  const channelSettings = new SettingsWatcher({
-    channels: rc.channels.map((c) => c.name),
-    read: bucketSettingsReader(s3, settings.bucket, movieKey),
-    intervalMs: settingsIntervalMs,
-    log,
-  });
-  channelSettings.on("problem", (e) => status.setSettingsProblem(e.channel, e.message));
   for (const channel of rc.channels) {
     metrics.addChannel(channel.name);
     status.addChannel(channel.name, channel.sourceLabel);
     slots.set(channel.name, { change: Promise.resolve() });
   }
-  // Read the settings once before starting, so a disabled channel never
-  // starts; but an unreachable store must not hold the cameras back (fail open).
-  await Promise.race([channelSettings.start(), new Promise((r) => setTimeout(r, 2_000).unref())]);
+  // A disabled channel does not start when the store answers in time; an
+  // unreachable store must not hold the cameras back (fail open): a channel
+  // disabled in an answer that comes later is stopped then ("change" below).
+  await Promise.race([settingsRead, headStart]);
   const apply = (channel: ChannelConfig) => {
     const slot = slots.get(channel.name)!;
     // Changes of one channel apply in order; a stop finishes before a start.
@@ -382,6 +415,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   log.info("recorder stopping: finishing the segments in progress");
   trust.stop();
   await channelSettings.stop();
+  await channelSettings.flushCache();
   await Promise.all(
     [...slots.values()].map(async (slot) => {
       await slot.change;

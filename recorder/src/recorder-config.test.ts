@@ -7,9 +7,13 @@ import { parseDaemonConfig } from "./daemon";
 import { parseRecorderConfig } from "./recorder-config";
 
 const exists = (p: string) => p === "/dev/video0";
-function problems(env: Record<string, string>, configFile?: string): string[] {
+function problems(
+  env: Record<string, string>,
+  configFile?: string,
+  requireDevices = true,
+): string[] {
   try {
-    parseRecorderConfig(env, { exists, ...(configFile ? { configFile } : {}) });
+    parseRecorderConfig(env, { exists, requireDevices, ...(configFile ? { configFile } : {}) });
   } catch (err) {
     expect(err).toBeInstanceOf(ConfigError);
     return [...(err as ConfigError).problems];
@@ -94,7 +98,16 @@ describe("parseRecorderConfig from the environment", () => {
     expect(c.channels[0]!.sourceLabel).not.toContain("abc123");
   });
 
-  it("fails fast on a missing device, naming SOURCE and the fix", () => {
+  it("accepts a device that is not plugged in yet unless devices are required (the channel waits for it)", () => {
+    const c = parseRecorderConfig({ SOURCE: "/dev/video7" }, { exists });
+    expect(c.channels[0]!.source).toMatchObject({ kind: "v4l2", device: "/dev/video7" });
+    // …while what can never work still refuses to start.
+    expect(() =>
+      parseRecorderConfig({ SOURCE: "/dev/video7", INPUT_FORMAT: "xyz" }, { exists }),
+    ).toThrow(/INPUT_FORMAT must be one of/);
+  });
+
+  it("fails fast on a missing device when devices are required (recorder capture), naming SOURCE and the fix", () => {
     const p = problems({ SOURCE: "/dev/video7" });
     expect(p).toHaveLength(1);
     expect(p[0]).toMatch(/^SOURCE: device \/dev\/video7 does not exist/);
@@ -223,6 +236,27 @@ describe("parseDaemonConfig", () => {
     }
     throw new Error("expected a ConfigError");
   }
+
+  it("starts with a channel whose device is absent, but names the channel and field of what can never work", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "kiroku-cfg-"));
+    const f = path.join(dir, "recorder.yaml");
+    await writeFile(
+      f,
+      "channels:\n  - {name: demo, source: test}\n  - {name: usb, source: /dev/video9}\n",
+    );
+    const env = { S3_BUCKETNAME: "kiroku-test" };
+    expect(parseDaemonConfig(env, f).recorder.channels.map((c) => c.name)).toEqual(["demo", "usb"]);
+    await writeFile(
+      f,
+      "channels:\n  - {name: demo, source: test}\n  - {name: ipcam, source: 'rtsp://admin:pw@/'}\n  - {name: usb, source: /dev/video9, inputFormat: xyz}\n",
+    );
+    const p = daemonProblems(env, f);
+    expect(p).toEqual([
+      expect.stringMatching(/^channels\[1\]\.source is not a valid RTSP URL/),
+      expect.stringMatching(/^channels\[2\]\.inputFormat must be one of/),
+    ]);
+    expect(p.join("\n")).not.toContain("pw");
+  });
 
   it("reports a bad TARGET_DURATION once, with the other problems", () => {
     const p = daemonProblems({

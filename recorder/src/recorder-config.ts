@@ -55,7 +55,11 @@ import {
  *
  * Channel keys in the file are the camelCase forms of the variables above.
  * Every problem is reported at once, naming the variable (or `channels[i].field`)
- * and the fix; a device that does not exist fails here, not minutes later.
+ * and the fix. Only what can never work is a problem here (a malformed URL, a
+ * bad option): a V4L2 device that is not plugged in yet may appear later, so
+ * the daemon starts and that channel waits for it (capture/source-check.ts)
+ * while the others record. `recorder capture`, a one-off try of a camera,
+ * asks for `requireDevices` and fails at once instead.
  */
 export interface RecorderConfig {
   channels: ChannelConfig[];
@@ -79,6 +83,11 @@ export interface RecorderConfigOptions {
   configFile?: string;
   /** Injectable for tests: does a device path exist? */
   exists?: (path: string) => boolean;
+  /**
+   * Refuse a V4L2 device that does not exist now (`recorder capture`). The
+   * daemon leaves it unset: an absent camera is that channel's trouble alone.
+   */
+  requireDevices?: boolean;
   /**
    * TARGET_DURATION as the caller has already read it into the same reader
    * (the daemon, with the shared settings): not read, nor reported, twice.
@@ -122,7 +131,8 @@ export function readRecorderConfig(
   reader: EnvReader,
   opts: RecorderConfigOptions = {},
 ): RecorderConfig {
-  const exists = opts.exists ?? existsSync;
+  // Undefined: device presence is not configuration (the channel waits for its device).
+  const exists = opts.requireDevices ? (opts.exists ?? existsSync) : undefined;
   let spoolDir = reader.string("SPOOL_DIR", DEFAULTS.SPOOL_DIR);
   let targetDuration =
     opts.targetDuration ?? reader.int("TARGET_DURATION", DEFAULTS.TARGET_DURATION, 1, 100);
@@ -250,7 +260,10 @@ function readConfigFile(file: string, reader: EnvReader): Record<string, unknown
   return doc as Record<string, unknown>;
 }
 
-function readChannel(f: FieldReader, exists: (p: string) => boolean): ChannelConfig | undefined {
+function readChannel(
+  f: FieldReader,
+  exists: ((p: string) => boolean) | undefined,
+): ChannelConfig | undefined {
   const problemsBefore = f.count();
   const name = f.get("CHANNEL") ?? (f.label("CHANNEL") === "CHANNEL" ? DEFAULTS.CHANNEL : "");
   if (name === "") {
@@ -274,7 +287,7 @@ function readChannel(f: FieldReader, exists: (p: string) => boolean): ChannelCon
 function readSource(
   text: string,
   f: FieldReader,
-  exists: (p: string) => boolean,
+  exists: ((p: string) => boolean) | undefined,
 ): SourceConfig | undefined {
   const applies = (field: ChannelField, kinds: string, kind: string) => {
     if (f.get(field) !== undefined && !kinds.split(",").includes(kind)) {
@@ -311,7 +324,7 @@ function readSource(
     applies("RTSP_TRANSPORT", "rtsp", "v4l2");
     applies("SOURCE_TIMEOUT", "rtsp", "v4l2");
     applies("TEST_AUDIO", "test", "v4l2");
-    if (!exists(text)) {
+    if (exists && !exists(text)) {
       f.problem(
         `${label}: device ${text} does not exist: plug the camera in, check the number with \`pnpm recorder probe\`, or use SOURCE=test`,
       );

@@ -34,6 +34,37 @@ export const CHANNEL_STATES = [
 ] as const;
 export type ChannelState = (typeof CHANNEL_STATES)[number];
 
+/**
+ * What the capture side of a channel is doing, finer than `state` (which
+ * stays one of CHANNEL_STATES for readers that predate this field):
+ * - `connecting`: ffmpeg runs and no segment has completed yet.
+ * - `waiting for publisher`: an RTMP listener waits for its encoder.
+ * - `recording`: segments are being completed.
+ * - `restarting`: ffmpeg ended or stalled after recording; it starts again.
+ * - `waiting for device`: the V4L2 device node does not exist (unplugged,
+ *   not enumerated yet); recording starts when it appears.
+ * - `source unavailable`: the camera refuses or does not answer, or ffmpeg
+ *   fails on it before recording anything; retried with a capped backoff.
+ * - `stopped`: the recorder let go of the source (shutdown).
+ * Later versions may add values: a reader shows unknown ones as they are.
+ */
+export const SOURCE_STATES = [
+  "connecting",
+  "waiting for publisher",
+  "recording",
+  "restarting",
+  "waiting for device",
+  "source unavailable",
+  "stopped",
+] as const;
+export type SourceState = (typeof SOURCE_STATES)[number];
+
+/** Source states in which the channel cannot record until something outside the recorder changes. */
+export const SOURCE_DOWN_STATES: readonly SourceState[] = [
+  "waiting for device",
+  "source unavailable",
+];
+
 /** What ffmpeg reported about the stream (same fields as the recorder's MediaInfo). */
 export const channelMediaSchema = z.object({
   videoCodec: z.string().optional(),
@@ -89,6 +120,12 @@ export const channelStatusSchema = z.looseObject({
   /** Segments dropped unuploaded to keep the disk from filling, since the recorder started. */
   dropped: z.number(),
   lastError: channelErrorSchema.nullable(),
+  /**
+   * The capture side in more detail (SOURCE_STATES), absent from recorders
+   * that predate it and while the channel is disabled. A plain string, so a
+   * reader never rejects a heartbeat for a value added later.
+   */
+  sourceState: z.string().optional(),
   /** Set while the recorder cannot read the channel settings (it keeps recording: fail open). */
   settingsProblem: z.string().optional(),
   /**

@@ -22,9 +22,9 @@ export interface DaemonProcess {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `recorder run` with the env of a test (the S3 env of `s3` plus `env`). */
-export function startDaemon(env: Record<string, string>): DaemonProcess {
-  const proc = spawn(process.execPath, ["--import", "tsx", "recorder/src/cli.ts", "run"], {
+/** Starts `recorder run` (plus `args`, e.g. `--config FILE`) with the env of a test (the S3 env of `s3` plus `env`). */
+export function startDaemon(env: Record<string, string>, args: string[] = []): DaemonProcess {
+  const proc = spawn(process.execPath, ["--import", "tsx", "recorder/src/cli.ts", "run", ...args], {
     cwd: root,
     env: {
       PATH: process.env.PATH ?? "/usr/bin:/bin",

@@ -71,6 +71,43 @@ describe("channelState", () => {
     }
   });
 
+  it("says why a channel is not recording when the recorder waits for its source", () => {
+    const s = channelState(
+      enabled,
+      status({
+        state: "reconnecting",
+        sourceState: "waiting for device",
+        lastError: {
+          at: iso(NOW),
+          message: "device /dev/video9 does not exist: plug the camera in",
+          source: "capture",
+        },
+      }),
+      NOW,
+    );
+    expect(s.state).toBe("Idle");
+    expect(s.reason).toBe(
+      "the recorder is reconnecting: waiting for device (device /dev/video9 does not exist: plug the camera in)",
+    );
+    // An upload error is not the reason the camera is not recording.
+    const upload = channelState(
+      enabled,
+      status({
+        state: "reconnecting",
+        sourceState: "source unavailable",
+        lastError: { at: iso(NOW), message: "ECONNREFUSED", source: "upload" },
+      }),
+      NOW,
+    );
+    expect(upload.reason).toBe("the recorder is reconnecting: source unavailable");
+  });
+
+  it("reads a heartbeat without sourceState (older recorders) and one with a value added later", () => {
+    expect(statJson("cam1", undefined, status(), NOW).sourceState).toBeNull();
+    const later = statJson("cam1", undefined, status({ sourceState: "warming up" }), NOW);
+    expect(later.sourceState).toBe("warming up");
+  });
+
   it("treats a heartbeat from a clock running ahead as fresh, age 0", () => {
     expect(channelState(enabled, status({ updatedAt: iso(NOW + 5_000) }), NOW)).toMatchObject({
       state: "Live",

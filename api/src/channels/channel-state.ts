@@ -88,8 +88,25 @@ export function channelState(
     since: statusSince,
     heartbeatAge,
     fresh,
-    reason: `the recorder is ${status.state}`,
+    reason: recorderReason(status),
   };
+}
+
+/**
+ * Why a fresh heartbeat that is not `recording` means Idle, in words:
+ * `the recorder is reconnecting: waiting for device (device /dev/video9 does
+ * not exist: …)`. The capture error is quoted only when it is the newest.
+ */
+function recorderReason(status: ChannelStatus): string {
+  const detail =
+    typeof status.sourceState === "string" && status.sourceState !== status.state
+      ? `: ${status.sourceState}`
+      : "";
+  const error =
+    status.lastError && status.lastError.source !== "upload" && detail !== ""
+      ? ` (${redactText(status.lastError.message)})`
+      : "";
+  return `the recorder is ${status.state}${detail}${error}`;
 }
 
 /** The `stat` document: state plus everything the heartbeat knows, sources redacted once more. */
@@ -109,6 +126,8 @@ export function statJson(
     reason: s.reason,
     heartbeatAge: s.heartbeatAge,
     recorderState: status?.state ?? null,
+    /** The capture side in detail (`waiting for device`, `source unavailable`, …); null from older recorders. */
+    sourceState: typeof status?.sourceState === "string" ? status.sourceState : null,
     settingsStatus: settings?.status ?? null,
     source: status ? redactUrl(status.source) : null,
     video: media

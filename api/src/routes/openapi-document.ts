@@ -809,6 +809,11 @@ function components(): OpenApiDocument["components"] {
         recorderState: orNull(
           str("recording, reconnecting, disabled, error or stopped, as the recorder says."),
         ),
+        sourceState: orNull(
+          str(
+            "The capture side in detail, as the recorder says: connecting, waiting for publisher, recording, restarting, waiting for device, source unavailable or stopped (more may be added). Null from recorders that predate it.",
+          ),
+        ),
         settingsStatus: orNull(ref("schemas", "ChannelStatus")),
         source: orNull(str("Redacted.")),
         video: media({

@@ -1,7 +1,13 @@
 import { EventEmitter } from "node:events";
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { Backoff, type BackoffOptions, DEFAULT_BACKOFF, type Logger } from "@kiroku/shared";
+import {
+  Backoff,
+  type BackoffOptions,
+  DEFAULT_BACKOFF,
+  type Logger,
+  type SourceState,
+} from "@kiroku/shared";
 import type { ClockTrust } from "../clock/clock-trust";
 import type { ChannelConfig } from "../recorder-config";
 import { sourceTimeoutSeconds } from "../source";
@@ -23,6 +29,7 @@ import { hasHardwareH264Encoder } from "./hardware-encoder";
 import { FFMPEG_PID_NAME, stopLeftoverFfmpeg } from "./leftover-ffmpeg";
 import { rtmpPeerAddress } from "./rtmp-peer";
 import { RunClock } from "./run-clock";
+import { checkSource, SOURCE_WAIT_BACKOFF, type SourceCheck } from "./source-check";
 import { StreamInfoParser } from "./stream-info";
 
 /**
@@ -34,6 +41,12 @@ import { StreamInfoParser } from "./stream-info";
  *   returns when an RTSP camera vanishes or an RTMP publisher leaves), is a
  *   restart after a capped, jittered exponential backoff (backoff.ts); an
  *   attempt that recorded at least one segment resets the backoff.
+ * - Before every attempt the source is checked (source-check.ts): while a
+ *   V4L2 device is absent or an RTSP camera refuses connections, no ffmpeg
+ *   runs; the channel reports `waiting for device` / `source unavailable`
+ *   with the reason and checks again with a short capped backoff (0.5 to
+ *   2 s), so it records within seconds of the source appearing. This is the
+ *   channel's trouble alone: the daemon and other channels go on.
  * - Stall watchdog: once the source is open, no new segment within
  *   2 × TARGET_DURATION + the source timeout (5 s, or SOURCE_TIMEOUT for RTSP)
  *   kills ffmpeg and restarts it. Before the source opens the budget is 10 s
@@ -69,6 +82,8 @@ export interface ChannelStatus {
   lastError?: string;
   /** The run being recorded (state `recording`). */
   run?: number;
+  /** What the capture side is doing, finer than `state` (see SOURCE_STATES in shared). */
+  sourceState: SourceState;
   /** ffmpeg restarts since start(). */
   restarts: number;
 }
@@ -150,6 +165,10 @@ export interface ChannelRecorderOptions {
   stallTimeoutMs?: number;
   /** Polling fallback of the segment list. */
   pollMs?: number;
+  /** Is the source there now? (default: source-check.ts). */
+  checkSource?: (source: ChannelConfig["source"]) => Promise<SourceCheck>;
+  /** Delays between checks of an absent source (default SOURCE_WAIT_BACKOFF). */
+  sourceWaitBackoff?: BackoffOptions;
 }
 
 export const DEFAULT_STOP_TIMEOUTS: StopTimeouts = { sigtermAfterMs: 2_000, sigkillAfterMs: 1_500 };
@@ -220,6 +239,7 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
       state: "reconnecting",
       sinceMs: this.clock(),
       restarts: 0,
+      sourceState: "connecting",
     };
   }
 
@@ -297,6 +317,7 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
       this.markRecovered();
     }
     while (!this.stopping) {
+      if (!(await this.waitForSource())) break;
       const id = this.state.takeAttempt();
       await this.state.save();
       const attempt = await this.runAttempt(id);
@@ -306,7 +327,14 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
       const delayMs =
         attempt.segments > 0 && attempt.killReason === undefined ? 0 : this.backoff.next();
       this.status.restarts++;
-      this.setState("reconnecting", reason);
+      // Nothing recorded and not stopped by us: the source (or ffmpeg's view of it) is failing.
+      const recorded = attempt.segments > 0 || attempt.killReason !== undefined;
+      this.setState(
+        "reconnecting",
+        reason,
+        undefined,
+        recorded ? "restarting" : "source unavailable",
+      );
       this.log.warn(
         { attempt: id, reason, delayMs, stderr: attempt.stderrTail.slice(-3) },
         "ffmpeg ended; restarting",
@@ -345,6 +373,9 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
     });
     attempt.proc = proc;
     this.log.info({ attempt: id, source: this.opts.channel.sourceLabel }, "ffmpeg started");
+    this.setSourceState(
+      this.opts.channel.source.kind === "rtmp" ? "waiting for publisher" : "connecting",
+    );
     if (this.stopping) this.kill(attempt, "stopped");
     const exit = await proc.exited;
     attempt.exit = exit;
@@ -369,6 +400,7 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
     if (!wasOpen && attempt.parser.inputOpened) {
       // The source answered (an RTMP publisher connected): the stall budget starts now.
       this.armWatchdog(attempt, this.stallMs);
+      if (this.status.sourceState === "waiting for publisher") this.setSourceState("connecting");
     }
   }
 
@@ -585,7 +617,12 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
     this.watchdog = undefined;
   }
 
-  private setState(state: ChannelStateName, lastError?: string, run?: number): void {
+  private setState(
+    state: ChannelStateName,
+    lastError?: string,
+    run?: number,
+    sourceState: SourceState = state === "reconnecting" ? "restarting" : state,
+  ): void {
     this.status = {
       channel: this.opts.channel.name,
       state,
@@ -593,8 +630,60 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
       restarts: this.status.restarts,
       ...(lastError !== undefined ? { lastError } : {}),
       ...(run !== undefined ? { run } : {}),
+      sourceState,
     };
     this.emit("state", { ...this.status });
+  }
+
+  /** A finer step within the same state (connecting, waiting for publisher): `since` and `lastError` stay. */
+  private setSourceState(sourceState: SourceState): void {
+    if (this.status.sourceState === sourceState) return;
+    const { lastError: _kept, ...rest } = this.status;
+    this.status = { ...this.status, sourceState };
+    // Emitted without lastError: listeners must not take an old error for a new one.
+    this.emit("state", { ...rest, sourceState });
+  }
+
+  /**
+   * Waits until the source is there (see source-check.ts), reporting why not
+   * while it is not. False when the recorder is stopped meanwhile.
+   */
+  private async waitForSource(): Promise<boolean> {
+    const check = this.opts.checkSource ?? ((s) => checkSource(s));
+    const backoff = new Backoff(
+      this.opts.sourceWaitBackoff ?? SOURCE_WAIT_BACKOFF,
+      this.opts.random ?? Math.random,
+    );
+    let waitingSince: number | undefined;
+    let shown: string | undefined;
+    while (!this.stopping) {
+      let result: SourceCheck;
+      try {
+        result = await check(this.opts.channel.source);
+      } catch (err) {
+        result = { ok: false, state: "source unavailable", reason: String(err) };
+      }
+      if (this.stopping) return false;
+      if (result.ok) {
+        if (waitingSince !== undefined)
+          this.log.info(
+            { waitedMs: this.clock() - waitingSince },
+            "source available again: starting ffmpeg",
+          );
+        return true;
+      }
+      waitingSince ??= this.clock();
+      if (result.reason !== shown) {
+        shown = result.reason;
+        this.log.warn(
+          { state: result.state, reason: result.reason },
+          `${result.state}: not recording`,
+        );
+        this.setState("reconnecting", result.reason, undefined, result.state);
+      }
+      await (this.opts.sleep ?? abortableSleep)(backoff.next(), this.abort.signal);
+    }
+    return false;
   }
 
   /** Attempt folders left by a previous process (crash, power loss): complete what ffmpeg listed. */

@@ -43,6 +43,7 @@ export const spawnFfmpeg: SpawnFfmpeg = (plan, opts = {}) => {
   command.output(plan.output);
   if (plan.outputOptions.length > 0) command.outputOptions(...plan.outputOptions);
   spawnInOwnProcessGroup(command);
+  skipCapabilityChecks(command);
 
   let child: import("node:child_process").ChildProcess | undefined;
   let pending: NodeJS.Signals | undefined;
@@ -113,4 +114,34 @@ function spawnInOwnProcessGroup(command: ffmpeg.FfmpegCommand): void {
   if (typeof spawn !== "function") throw new Error("fluent-ffmpeg has no _spawnFfmpeg to wrap");
   internals._spawnFfmpeg = (args, options, ...callbacks) =>
     spawn.call(command, args, { ...options, detached: true }, ...callbacks);
+}
+
+/**
+ * Before its first spawn in a process, fluent-ffmpeg runs `ffmpeg -formats`
+ * and `ffmpeg -encoders` (to check the formats it was given, and to add
+ * `-strict experimental` for experimental encoders). The recorder's
+ * arguments are fixed by ffmpeg-args.ts for ffmpeg 5.1 and use no
+ * experimental encoder, and those two runs held the first recording back by
+ * 0.3 s on an idle machine and by 3 to 5 s on a loaded one, at every daemon
+ * start. The arguments are built directly instead; a format ffmpeg lacks
+ * still fails, in ffmpeg's own words on stderr.
+ */
+function skipCapabilityChecks(command: ffmpeg.FfmpegCommand): void {
+  type Callback = (err: Error | null, args?: string[]) => void;
+  const internals = command as unknown as {
+    _prepare: (callback: Callback, readMetadata?: boolean) => void;
+    _getArguments: () => string[];
+  };
+  if (typeof internals._prepare !== "function" || typeof internals._getArguments !== "function")
+    throw new Error("fluent-ffmpeg has no _prepare/_getArguments to replace");
+  internals._prepare = (callback) => {
+    let args: string[];
+    try {
+      args = internals._getArguments();
+    } catch (err) {
+      callback(err as Error);
+      return;
+    }
+    callback(null, args);
+  };
 }

@@ -133,4 +133,45 @@ describe("recorder metrics", () => {
     expect(m.health().healthy).toBe(true);
     expect(await m.metrics()).toMatch(/^kiroku_clock_synchronised 1$/m);
   });
+
+  it("names a channel whose source is down in /healthz at once, and judges the others on their own", async () => {
+    const now = 0;
+    const m = new RecorderMetrics({ stallMs: 10_000, clock: () => now, processMetrics: false });
+    m.addChannel("demo");
+    m.addChannel("usb");
+    m.setSourceState("demo", "recording");
+    m.setSourceState(
+      "usb",
+      "waiting for device",
+      "device /dev/video9 does not exist: plug the camera in",
+    );
+    const server = await startMetricsServer(m, { port: 0 });
+    try {
+      const res = await fetch(`${server.url}/healthz`);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toEqual({
+        status: "unhealthy",
+        reasons: [
+          "usb: not recording: waiting for device (device /dev/video9 does not exist: plug the camera in)",
+        ],
+        channels: { demo: "recording", usb: "waiting for device" },
+      });
+      const samples = parsePrometheusText(await (await fetch(`${server.url}/metrics`)).text());
+      expect(
+        samples.get('kiroku_channel_source_state{channel="usb",state="waiting for device"}'),
+      ).toBe(1);
+      expect(samples.get('kiroku_channel_source_state{channel="usb",state="recording"}')).toBe(0);
+      expect(samples.get('kiroku_channel_source_state{channel="demo",state="recording"}')).toBe(1);
+      // The device appears: healthy again as soon as the channel connects.
+      m.setSourceState("usb", "connecting");
+      const ok = await fetch(`${server.url}/healthz`);
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toEqual({
+        status: "ok",
+        channels: { demo: "recording", usb: "connecting" },
+      });
+    } finally {
+      await server.close();
+    }
+  });
 });

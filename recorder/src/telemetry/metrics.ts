@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Logger } from "@kiroku/shared";
+import { type Logger, SOURCE_DOWN_STATES, SOURCE_STATES, type SourceState } from "@kiroku/shared";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 /**
@@ -13,8 +13,11 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
  * Health (`/healthz`): unhealthy when an active channel has completed no
  * segment for `stallMs`, or has segments waiting and none uploaded for
  * `stallMs` (3 × TARGET_DURATION + 30 s by default). A channel that just
- * started gets `stallMs` of grace; disabled channels are not judged. Also
- * unhealthy while the wall clock has not been trusted for
+ * started gets `stallMs` of grace; disabled channels are not judged. A
+ * channel whose source is down (`waiting for device`, `source unavailable`)
+ * is unhealthy at once, and the reason names it and says why; the other
+ * channels are judged on their own. The body always lists each channel's
+ * source state. Also unhealthy while the wall clock has not been trusted for
  * CLOCK_HEALTH_GRACE_MS: "clock not synchronised", with the segments held.
  * `clock` should be monotonic: only differences of it are used.
  */
@@ -38,6 +41,7 @@ export class RecorderMetrics {
   readonly diskFreeBytes: Gauge;
   readonly clockSynchronised: Gauge;
   readonly segmentsHeld: Gauge;
+  readonly sourceState: Gauge<"channel" | "state">;
   private readonly channels = new Map<string, ChannelHealth>();
 
   constructor(
@@ -164,6 +168,12 @@ export class RecorderMetrics {
         if (t) this.set(t.held);
       },
     });
+    this.sourceState = new Gauge({
+      name: "kiroku_channel_source_state",
+      help: `What each channel's capture side is doing: 1 for the current state, 0 for the others (${SOURCE_STATES.join(", ")}).`,
+      labelNames: ["channel", "state"],
+      registers,
+    });
     if (opts.processMetrics !== false)
       collectDefaultMetrics({ register: this.registry, prefix: "kiroku_" });
   }
@@ -184,8 +194,18 @@ export class RecorderMetrics {
       const now = (this.opts.clock ?? Date.now)();
       h.lastCompletedMs = Math.max(h.lastCompletedMs, now);
       h.lastUploadedMs = Math.max(h.lastUploadedMs, now);
+      h.sourceState = undefined; // the new recorder reports its own
+      h.sourceReason = undefined;
     }
     h.active = active;
+  }
+
+  /** The capture side's state of a channel (and why, when its source is down). */
+  setSourceState(channel: string, state: SourceState, reason?: string): void {
+    const h = this.channel(channel);
+    h.sourceState = state;
+    h.sourceReason = reason;
+    for (const s of SOURCE_STATES) this.sourceState.set({ channel, state: s }, s === state ? 1 : 0);
   }
 
   segmentCompleted(channel: string): void {
@@ -214,7 +234,11 @@ export class RecorderMetrics {
     for (const [channel, h] of this.channels) {
       if (!h.active) continue;
       const sinceCompleted = now - h.lastCompletedMs;
-      if (sinceCompleted > this.opts.stallMs) {
+      if (h.sourceState && SOURCE_DOWN_STATES.includes(h.sourceState)) {
+        reasons.push(
+          `${channel}: not recording: ${h.sourceState}${h.sourceReason ? ` (${h.sourceReason})` : ""}`,
+        );
+      } else if (sinceCompleted > this.opts.stallMs) {
         reasons.push(
           `${channel}: no segment completed for ${Math.round(sinceCompleted / 1000)} s (limit ${limit} s)`,
         );
@@ -228,6 +252,14 @@ export class RecorderMetrics {
       }
     }
     return { healthy: reasons.length === 0, reasons };
+  }
+
+  /** Each channel's source state as /healthz lists it (`disabled` for channels not judged). */
+  channelStates(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [channel, h] of this.channels)
+      out[channel] = h.active ? (h.sourceState ?? "connecting") : "disabled";
+    return out;
   }
 
   /** Prometheus text exposition of everything. */
@@ -263,6 +295,8 @@ interface ChannelHealth {
   lastCompletedMs: number;
   lastUploadedMs: number;
   active: boolean;
+  sourceState?: SourceState;
+  sourceReason?: string;
 }
 
 /** A running /metrics + /healthz server. */
@@ -310,7 +344,9 @@ export async function startMetricsServer(
         })
         .end(
           JSON.stringify(
-            h.healthy ? { status: "ok" } : { status: "unhealthy", reasons: h.reasons },
+            h.healthy
+              ? { status: "ok", channels: metrics.channelStates() }
+              : { status: "unhealthy", reasons: h.reasons, channels: metrics.channelStates() },
           ),
         );
       return;

@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import type { ChannelSettingStatus } from "@kiroku/shared";
 import { silentLogger } from "@kiroku/shared";
 import { describe, expect, it } from "vitest";
@@ -59,5 +62,50 @@ describe("SettingsWatcher", () => {
     await w.poll();
     expect(changes).toEqual(["cam1:disabled", "cam1:enabled"]);
     expect(problems).toEqual(["cam1:failing", "cam1:ok", "cam1:failing", "cam1:ok"]);
+  });
+
+  it("keeps the last known status across restarts, so a channel seen disabled starts disabled", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "kiroku-settings-"));
+    try {
+      const make = (answers: Array<ChannelSettingStatus | Error>) =>
+        new SettingsWatcher({
+          channels: ["cam1", "cam2"],
+          intervalMs: 60_000,
+          log: silentLogger(),
+          cacheDir: dir,
+          read: async (channel) => {
+            if (channel === "cam2") return undefined;
+            const next = answers.shift()!;
+            if (next instanceof Error) throw next;
+            return next;
+          },
+        });
+      const first = make(["disabled"]);
+      await first.loadCached();
+      expect(first.status("cam1")).toBe("enabled"); // never seen: fail open
+      await first.poll();
+      await first.flushCache();
+
+      // The next process knows before the bucket answers; an unreachable bucket keeps it so.
+      const second = make([new Error("ECONNREFUSED"), "enabled"]);
+      await second.loadCached();
+      expect(second.status("cam1")).toBe("disabled");
+      expect(second.status("cam2")).toBe("enabled");
+      await second.poll();
+      expect(second.status("cam1")).toBe("disabled");
+      await second.poll(); // re-enabled in the bucket: remembered too
+      await second.flushCache();
+      const third = make([]);
+      await third.loadCached();
+      expect(third.status("cam1")).toBe("enabled");
+
+      // A junk cache file is no answer.
+      await writeFile(path.join(dir, "cam1", "settings.json"), "{not json");
+      const fourth = make([]);
+      await fourth.loadCached();
+      expect(fourth.status("cam1")).toBe("enabled");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,10 @@
 import { EventEmitter } from "node:events";
+import { mkdir, readFile } from "node:fs/promises";
+import path from "node:path";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { type ChannelSettingStatus, type Logger, readChannelSettings } from "@kiroku/shared";
+import { channelSpool } from "../spool/spool-layout";
+import { writeAtomic } from "../spool/spool-state";
 
 /**
  * Polls each channel's settings object in the bucket (written by the API's
@@ -12,6 +16,13 @@ import { type ChannelSettingStatus, type Logger, readChannelSettings } from "@ki
  * a broken object) the last known answer stands (enabled at start), the
  * problem is logged once per streak and reported through `problem`, and
  * recording goes on; a camera must never go dark because S3 is unreachable.
+ *
+ * With `cacheDir` (the spool) the last known answer also stands across
+ * restarts: each change is kept in `{cacheDir}/{channel}/settings.json`, and
+ * `loadCached()` reads it back before the cameras start, so a channel seen
+ * disabled stays off at the next start without waiting for S3 (which the
+ * cameras never do). A channel never seen disabled starts (fail open) and is
+ * stopped as soon as a late answer says disabled.
  */
 export interface SettingsWatcherEvents {
   /** The channel's wanted status changed (the first answer counts as a change when it is `disabled`). */
@@ -26,6 +37,8 @@ export interface SettingsWatcherOptions {
   read: (channel: string, signal: AbortSignal) => Promise<ChannelSettingStatus | undefined>;
   intervalMs: number;
   log: Logger;
+  /** Keep each channel's last known status here across restarts (the spool folder). */
+  cacheDir?: string;
 }
 
 export class SettingsWatcher extends EventEmitter<SettingsWatcherEvents> {
@@ -34,6 +47,7 @@ export class SettingsWatcher extends EventEmitter<SettingsWatcherEvents> {
   private timer: NodeJS.Timeout | undefined;
   private readonly abort = new AbortController();
   private polling: Promise<void> | undefined;
+  private cacheWrites = Promise.resolve();
 
   constructor(private readonly opts: SettingsWatcherOptions) {
     super();
@@ -44,9 +58,36 @@ export class SettingsWatcher extends EventEmitter<SettingsWatcherEvents> {
     return this.wanted.get(channel) ?? "enabled";
   }
 
+  /** Takes each channel's last known status from the local cache (no event; a missing or junk file is no answer). */
+  async loadCached(): Promise<void> {
+    const dir = this.opts.cacheDir;
+    if (!dir) return;
+    await Promise.all(
+      this.opts.channels.map(async (channel) => {
+        try {
+          const json = JSON.parse(await readFile(cacheFile(dir, channel), "utf8"));
+          if (json?.status === "disabled" || json?.status === "enabled") {
+            this.wanted.set(channel, json.status);
+            if (json.status === "disabled")
+              this.opts.log.info(
+                { channel },
+                "channel disabled when last seen; it stays off until its settings say enabled",
+              );
+          }
+        } catch {}
+      }),
+    );
+  }
+
+  /** Resolves once the cache writes queued so far are done (shutdown, tests). */
+  flushCache(): Promise<void> {
+    return this.cacheWrites;
+  }
+
   /** Reads every channel's settings once now (so a disabled channel never starts), then on the interval. */
   async start(): Promise<void> {
     await this.poll();
+    if (this.abort.signal.aborted) return; // stopped while the first read was out
     this.timer = setInterval(() => {
       this.polling ??= this.poll().finally(() => {
         this.polling = undefined;
@@ -89,10 +130,31 @@ export class SettingsWatcher extends EventEmitter<SettingsWatcherEvents> {
     }
     if (status !== this.status(channel)) {
       this.wanted.set(channel, status);
+      this.remember(channel, status);
       this.opts.log.info({ channel, status }, `channel ${status} in its settings`);
       this.emit("change", { channel, status });
     }
   }
+
+  /** Writes the channel's status to the cache, in order, never failing the poll. */
+  private remember(channel: string, status: ChannelSettingStatus): void {
+    const dir = this.opts.cacheDir;
+    if (!dir) return;
+    const file = cacheFile(dir, channel);
+    this.cacheWrites = this.cacheWrites
+      .then(async () => {
+        await mkdir(path.dirname(file), { recursive: true });
+        await writeAtomic(file, `${JSON.stringify({ status, at: new Date().toISOString() })}\n`);
+      })
+      .catch((err) =>
+        this.opts.log.warn({ channel, err: String(err) }, "cannot keep the channel status locally"),
+      );
+  }
+}
+
+/** Where a channel's last known status is kept. */
+function cacheFile(dir: string, channel: string): string {
+  return path.join(channelSpool(dir, channel).root, "settings.json");
 }
 
 /** The settings reader of the daemon: the channel settings object in the bucket. */

@@ -7,6 +7,7 @@ import {
   type ChannelState,
   type ChannelStatus,
   formatTime,
+  type SourceState,
   statusKey,
 } from "@kiroku/shared";
 import { channelSpool } from "../spool/spool-layout";
@@ -65,6 +66,8 @@ interface ChannelEntry {
   lastUploaded?: { key: string; atMs: number };
   dropped: number;
   captureError?: ChannelError;
+  /** The capture side in detail; unset while disabled. */
+  sourceState?: SourceState;
   /** Why the channel settings cannot be read, while they cannot (the recorder fails open). */
   settingsProblem?: string;
 }
@@ -97,12 +100,19 @@ export class StatusReporter {
     state: CaptureState,
     sinceMs?: number,
     lastError?: string,
+    sourceState?: SourceState,
   ): void {
     const e = this.entry(channel);
     if (e.capture !== state) {
       e.capture = state;
       e.captureSinceMs = sinceMs ?? this.clock();
     }
+    e.sourceState =
+      state === "disabled"
+        ? undefined
+        : state === "stopped"
+          ? "stopped"
+          : (sourceState ?? e.sourceState);
     if (lastError) {
       e.captureError = {
         at: formatTime(this.clock()),
@@ -178,6 +188,7 @@ export class StatusReporter {
       diskFreeBytes: this.opts.diskFreeBytes(),
       dropped: e.dropped,
       lastError,
+      ...(e.sourceState ? { sourceState: e.sourceState } : {}),
       ...(e.settingsProblem ? { settingsProblem: e.settingsProblem } : {}),
       ...this.clockField(channel),
       recorderVersion: this.opts.recorderVersion,

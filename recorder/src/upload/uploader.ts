@@ -168,6 +168,9 @@ export class Uploader extends EventEmitter<UploaderEvents> {
   private sweepNeeded = false;
   private sweeping = false;
   private readonly settled = new Set<() => void>();
+  /** Set while the start-up sweep of multipart uploads runs: uploads wait for it. */
+  private holdUploads = false;
+  private leftoversSwept: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: UploaderOptions) {
     super();
@@ -252,18 +255,41 @@ export class Uploader extends EventEmitter<UploaderEvents> {
   }
 
   /**
-   * Start-up: aborts multipart uploads a previous process left open (when the
-   * store answers; otherwise after the first successful upload), then queues
-   * every segment found in every channel's `queue/`, oldest first, so the
-   * newest of them is the first to go. Returns how many were queued.
+   * Start-up: `resumeQueue()`, resolving once the multipart uploads a
+   * previous process left open are aborted too (or the store did not answer).
+   * Returns how many segments were queued.
    */
   async resume(): Promise<number> {
+    const n = await this.resumeQueue();
+    await this.leftoversSwept;
+    return n;
+  }
+
+  /** Aborts multipart uploads a previous process left open; when the store does not answer, after the first successful upload. Never throws. */
+  private async sweepLeftovers(): Promise<void> {
     await this.sweepMultipartUploads().catch((err) => {
       this.sweepNeeded = true;
       this.log.warn(
         { err: classifyUploadError(err).message },
         "could not list open multipart uploads yet; will clean them up once the store answers",
       );
+    });
+  }
+
+  /**
+   * Start-up without waiting for S3 (the daemon's cameras do not): queues
+   * every segment found in every channel's `queue/` (local), oldest first,
+   * so the newest of them is the first to go, and starts aborting the
+   * multipart uploads a previous process left open. Uploads begin once that
+   * sweep is done or has failed, so it can never take an upload of this
+   * process for one left open. Resolves once the queue is scanned, with how
+   * many segments were queued.
+   */
+  async resumeQueue(): Promise<number> {
+    this.holdUploads = true;
+    this.leftoversSwept = this.sweepLeftovers().finally(() => {
+      this.holdUploads = false;
+      this.pump();
     });
     let n = 0;
     for (const channel of await spooledChannels(this.opts.spoolDir)) {
@@ -289,9 +315,9 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     if (this.sweeping) return 0;
     this.sweeping = true;
     try {
-      const inFlight = new Set(
-        [...this.pending.values()].filter((i) => i.inFlight).map((i) => i.key),
-      );
+      // Read at each abort: uploads may start while the sweep lists (it runs beside them).
+      const inFlight = () =>
+        new Set([...this.pending.values()].filter((i) => i.inFlight).map((i) => i.key));
       let aborted = 0;
       let keyMarker: string | undefined;
       let uploadIdMarker: string | undefined;
@@ -306,16 +332,22 @@ export class Uploader extends EventEmitter<UploaderEvents> {
           { abortSignal: AbortSignal.timeout(10_000) },
         );
         for (const u of res.Uploads ?? []) {
-          if (!u.Key || !u.UploadId || inFlight.has(u.Key)) continue;
+          if (!u.Key || !u.UploadId || inFlight().has(u.Key)) continue;
           if (!parseSegmentKey(this.opts.movieKey, u.Key)) continue;
-          await this.opts.s3.send(
-            new AbortMultipartUploadCommand({
-              Bucket: this.opts.bucket,
-              Key: u.Key,
-              UploadId: u.UploadId,
-            }),
-            { abortSignal: AbortSignal.timeout(10_000) },
-          );
+          try {
+            await this.opts.s3.send(
+              new AbortMultipartUploadCommand({
+                Bucket: this.opts.bucket,
+                Key: u.Key,
+                UploadId: u.UploadId,
+              }),
+              { abortSignal: AbortSignal.timeout(10_000) },
+            );
+          } catch (err) {
+            // Completed or aborted since it was listed (an upload of this process that just finished).
+            if ((err as { name?: string }).name === "NoSuchUpload") continue;
+            throw err;
+          }
           aborted++;
           this.log.warn({ key: u.Key }, "aborted a multipart upload left open by a previous run");
         }
@@ -409,7 +441,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
   }
 
   private pump(): void {
-    if (this.stopping) return;
+    if (this.stopping || this.holdUploads) return;
     const state = this.scheduleState();
     for (const { item, live } of planStarts(state)) this.start(item, live);
     this.schedule(this.scheduleState());
