@@ -759,6 +759,7 @@ const TABLE: Row[] = [
     [400, "INVALID_ARGUMENT", "limit", 'limit must be a whole number from 1 to 100, got "00005"'],
   ],
   [
+    // Names the query parameter (`after`), not the body field of another route.
     "vod-playlists: after bad name",
     "GET",
     `${r}/vod-playlists?after=..%2Fx`,
@@ -767,8 +768,8 @@ const TABLE: Row[] = [
     [
       400,
       "INVALID_NAME",
-      "name",
-      'name "../x" is not a valid playlist name: use 1 to 64 of A-Z, a-z, 0-9, "_", "-" and "." (not starting with a dot, without .m3u8)',
+      "after",
+      'after "../x" is not a valid playlist name: use 1 to 64 of A-Z, a-z, 0-9, "_", "-" and "." (not starting with a dot, without .m3u8)',
     ],
   ],
   [
@@ -983,7 +984,13 @@ const TABLE: Row[] = [
     r,
     J({ status: "paused", x: 1 }),
     "json",
-    [400, "INVALID_ARGUMENT", "status", 'status must be "enabled" or "disabled"'],
+    // An unknown field first, as on every other write: the typo explains the rest.
+    [
+      400,
+      "INVALID_ARGUMENT",
+      "x",
+      'unknown field "x": allowed are description, status and liveWindow',
+    ],
   ],
   [
     "put channel: bad status",
