@@ -10,30 +10,9 @@ import type { ApiConfig } from "./api-config";
 import { API_DEFAULTS } from "./api-defaults";
 import { errorResponse } from "./http/error-response";
 import { PlaylistCache } from "./http/playlist-cache";
-import {
-  deleteChannelHandler,
-  getChannelHandler,
-  listChannelsHandler,
-  putChannelHandler,
-  putChannelStatusHandler,
-} from "./routes/channels";
-import { clipHandler } from "./routes/clip";
-import { deleteRecordingsHandler } from "./routes/delete-recordings";
-import { healthHandler } from "./routes/health";
-import { historyHandler } from "./routes/history";
-import { liveHandler } from "./routes/live";
-import { openApiHandler } from "./routes/openapi";
-import { recordingsHandler } from "./routes/recordings";
-import { segmentHandler } from "./routes/segment";
-import { sessionsHandler } from "./routes/sessions";
-import { statHandler } from "./routes/stat";
-import { vodHandler } from "./routes/vod";
-import {
-  getVodPlaylistHandler,
-  listVodPlaylistsHandler,
-  postVodPlaylistHandler,
-} from "./routes/vod-playlists";
-import { webHandlers } from "./routes/web";
+import { API_ROUTES } from "./routes/api-routes";
+import { mountRoutes } from "./routes/endpoint";
+import { openApiDocumentRoute } from "./routes/openapi-document";
 
 export interface AppOptions {
   config: ApiConfig;
@@ -48,7 +27,7 @@ export interface AppOptions {
  * Builds the HTTP API. It knows nothing of its runtime: `node.ts` serves
  * `app.fetch` with @hono/node-server, `lambda.ts` wraps it for Function URLs,
  * tests call `app.request(…)` in-process. Routing, auth and error writing live
- * here; each handler is one file under `routes/`.
+ * here; each route (its schemas and handler) is declared in a file under `routes/`.
  */
 export function createApp(options: AppOptions): Hono<ApiEnv> {
   const { config, s3 } = options;
@@ -99,31 +78,17 @@ export function createApp(options: AppOptions): Hono<ApiEnv> {
     await next();
   };
 
-  const web = webHandlers();
-  app.get("/", web.page);
-  app.get("/assets/:file", web.asset);
-  app.get("/healthz", healthHandler(deps));
-  // The API as OpenAPI 3.1 (openapi.ts, kept in step with these routes by its test); no secret.
-  app.get("/v1/openapi.json", openApiHandler());
-  app.get("/v1/channels/:ch/vod.m3u8", read, vodHandler(deps));
-  app.get("/v1/channels/:ch/live.m3u8", read, liveHandler(deps));
-  app.get("/v1/channels/:ch/recordings", read, recordingsHandler(deps));
-  app.get("/v1/channels/:ch/clip.ts", read, clipHandler(deps));
-  app.get("/v1/channels/:ch/segments/:day/:name", read, segmentHandler(deps));
-  // Channels (issue 6). Every write needs the API_TOKEN bearer, whatever PUBLIC_PLAYBACK says.
+  // Each route declares who may call it (routes/endpoint.ts): reads take a bearer token, a
+  // signed URL (scope checked by the handler) or public playback; every write needs the
+  // API_TOKEN bearer, whatever PUBLIC_PLAYBACK says. The document (open, no secret) is
+  // built from the same declarations.
   const admin = requireAdmin(config);
-  app.get("/v1/channels", read, listChannelsHandler(deps));
-  app.get("/v1/channels/:ch", read, getChannelHandler(deps));
-  app.put("/v1/channels/:ch", admin, putChannelHandler(deps));
-  app.delete("/v1/channels/:ch", admin, deleteChannelHandler(deps));
-  app.put("/v1/channels/:ch/status", admin, putChannelStatusHandler(deps));
-  app.get("/v1/channels/:ch/stat", read, statHandler(deps));
-  app.get("/v1/channels/:ch/history", read, historyHandler(deps));
-  app.delete("/v1/channels/:ch/recordings", admin, deleteRecordingsHandler(deps));
-  app.post("/v1/channels/:ch/vod-playlists", admin, postVodPlaylistHandler(deps));
-  app.get("/v1/channels/:ch/vod-playlists", read, listVodPlaylistsHandler(deps));
-  app.get("/v1/channels/:ch/vod-playlists/:name", read, getVodPlaylistHandler(deps));
-  app.post("/v1/channels/:ch/sessions", admin, sessionsHandler(deps));
+  mountRoutes(app, [...API_ROUTES, openApiDocumentRoute], deps, {
+    open: [],
+    playback: [read],
+    metadata: [read],
+    admin: [admin],
+  });
   return app;
 }
 

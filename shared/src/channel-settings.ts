@@ -31,7 +31,11 @@ export interface ChannelSettingsInput {
   liveWindow?: number;
 }
 
-const inputSchema = z.strictObject({
+/**
+ * The fields a client may set, as zod schemas with the messages the API
+ * answers (the API's request schema and OpenAPI document are built on them).
+ */
+export const CHANNEL_SETTINGS_INPUT_FIELDS = {
   description: z
     .string({ error: "description must be a string" })
     .refine((s) => Buffer.byteLength(s, "utf8") <= DESCRIPTION_MAX_BYTES, {
@@ -47,7 +51,9 @@ const inputSchema = z.strictObject({
     .min(1, { error: "liveWindow must be a whole number from 1 to 100" })
     .max(100, { error: "liveWindow must be a whole number from 1 to 100" })
     .optional(),
-});
+};
+
+const inputSchema = z.strictObject(CHANNEL_SETTINGS_INPUT_FIELDS);
 
 /**
  * Validates a settings body, throwing a ValidationError that names the first

@@ -1,10 +1,5 @@
 import type { S3Client } from "@aws-sdk/client-s3";
-import {
-  type Logger,
-  listSegmentsInRange,
-  type StoredSegment,
-  validateChannelName,
-} from "@kiroku/shared";
+import { type Logger, listSegmentsInRange, type StoredSegment } from "@kiroku/shared";
 import type { Context } from "hono";
 import type { ApiConfig } from "../api-config";
 import type { PlaylistCache } from "../http/playlist-cache";
@@ -27,11 +22,6 @@ export interface ApiDeps {
 /** Hono environment of the app: the authenticated access of a read request. */
 export type ApiEnv = { Variables: { access: Access } };
 export type ApiContext = Context<ApiEnv>;
-
-/** The `:ch` path parameter, validated (400 INVALID_CHANNEL naming the rule). */
-export function channelParam(c: ApiContext): string {
-  return validateChannelName(c.req.param("ch") ?? "", "channel");
-}
 
 /**
  * How far before a range start a segment overlapping it can start: two

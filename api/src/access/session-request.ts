@@ -1,7 +1,8 @@
+import { z } from "@hono/zod-openapi";
 import { ValidationError } from "@kiroku/shared";
-import { bodyInt, bodyRange } from "../http/body-fields";
-import { rejectUnknownFields } from "../http/json-body";
-import type { TimeRange } from "../http/time-range";
+import { jsonObject } from "../http/json-body";
+import { bodyRange, bodyTime, type TimeRange } from "../http/time-range";
+import { asIssue, parseWith } from "../http/validation";
 import { signedQuery } from "./auth";
 
 /** Session lifetimes in seconds, as Kinesis Video Streams allows (5 minutes to 12 hours). */
@@ -22,37 +23,64 @@ export type SessionRequest =
   | ({ mode: "range" | "clip"; expiresInSeconds: number } & TimeRange);
 
 /**
- * `{mode: "live"|"range"|"clip", start?, end?, expiresIn?}` from a POST body.
- * A live session takes no range (a range given there is refused, not
- * ignored); range and clip sessions need both ends, within MAX_RANGE_HOURS.
+ * The body of `POST /v1/channels/:ch/sessions`: `{mode, start?, end?,
+ * expiresIn?}`. A live session takes no range (a range given there is
+ * refused, not ignored); range and clip sessions need both ends, within
+ * `maxRangeHours`.
  */
-export function parseSessionRequest(
-  body: Record<string, unknown>,
-  maxRangeHours: number,
-): SessionRequest {
-  rejectUnknownFields(body, ["mode", "start", "end", "expiresIn"]);
-  const expiresInSeconds =
-    body.expiresIn === undefined
-      ? SESSION_DEFAULT_SECONDS
-      : bodyInt(body.expiresIn, "expiresIn", SESSION_MIN_SECONDS, SESSION_MAX_SECONDS);
-  if (body.mode === "live") {
-    for (const field of ["start", "end"] as const) {
-      if (body[field] !== undefined) {
-        throw new ValidationError(
-          field,
-          `${field} is not used by a live session: leave it out, or use mode "range"`,
-        );
+export function sessionRequestSchema(maxRangeHours: number) {
+  const expiresIn = (issue: { input?: unknown }) =>
+    `expiresIn must be a whole number from ${SESSION_MIN_SECONDS} to ${SESSION_MAX_SECONDS}, got ${JSON.stringify(issue.input)?.slice(0, 40)}`;
+  return jsonObject(
+    {
+      expiresIn: z
+        .number({ error: expiresIn })
+        .int({ error: expiresIn })
+        .min(SESSION_MIN_SECONDS, { error: expiresIn })
+        .max(SESSION_MAX_SECONDS, { error: expiresIn })
+        .default(SESSION_DEFAULT_SECONDS)
+        .openapi({ description: "Seconds the URL stays valid." }),
+      mode: z
+        .enum(SESSION_MODES, {
+          error: (issue) =>
+            `mode must be "live", "range" or "clip", got ${issue.input === undefined ? "nothing" : JSON.stringify(issue.input).slice(0, 40)}`,
+        })
+        .openapi({
+          description:
+            "`live`; `range` (a playlist) or `clip` (one MPEG-TS file), which need `start` and `end`.",
+        }),
+      start: bodyTime("start"),
+      end: bodyTime("end"),
+    },
+    // expiresIn is checked first, but listed as the body is usually written.
+    { allowed: ["mode", "start", "end", "expiresIn"] },
+  ).transform((body, ctx): SessionRequest => {
+    const expiresInSeconds = body.expiresIn;
+    if (body.mode === "live") {
+      for (const field of ["start", "end"] as const) {
+        if (body[field] !== undefined) {
+          asIssue(ctx, () => {
+            throw new ValidationError(
+              field,
+              `${field} is not used by a live session: leave it out, or use mode "range"`,
+            );
+          });
+          return z.NEVER;
+        }
       }
+      return { mode: "live", expiresInSeconds };
     }
-    return { mode: "live", expiresInSeconds };
-  }
-  if (body.mode === "range" || body.mode === "clip") {
-    return { mode: body.mode, expiresInSeconds, ...bodyRange(body, maxRangeHours) };
-  }
-  throw new ValidationError(
-    "mode",
-    `mode must be "live", "range" or "clip", got ${body.mode === undefined ? "nothing" : JSON.stringify(body.mode).slice(0, 40)}`,
-  );
+    let range: TimeRange | undefined;
+    asIssue(ctx, () => {
+      range = bodyRange(body, maxRangeHours);
+    });
+    return range ? { mode: body.mode, expiresInSeconds, ...range } : z.NEVER;
+  });
+}
+
+/** `{mode, start?, end?, expiresIn?}` from a POST body, by `sessionRequestSchema`. */
+export function parseSessionRequest(body: unknown, maxRangeHours: number): SessionRequest {
+  return parseWith(sessionRequestSchema(maxRangeHours), body);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { z } from "@hono/zod-openapi";
 import { KirokuError, ValidationError } from "@kiroku/shared";
 
 /** Largest JSON body a write endpoint reads: settings and requests are a few hundred bytes. */
@@ -66,14 +67,32 @@ export function rejectUnknownFields(
   body: Record<string, unknown>,
   allowed: readonly string[],
 ): void {
-  for (const key of Object.keys(body)) {
-    if (!allowed.includes(key)) {
-      throw new ValidationError(
-        key,
-        `unknown field ${JSON.stringify(key.slice(0, 64))}: allowed are ${allowed.join(", ")}`,
-      );
-    }
-  }
+  const unknown = Object.keys(body).find((key) => !allowed.includes(key));
+  if (unknown !== undefined) throw new ValidationError(unknown, unknownField(unknown, allowed));
+}
+
+function unknownField(key: string, allowed: readonly string[]): string {
+  return `unknown field ${JSON.stringify(key.slice(0, 64))}: allowed are ${allowed.join(", ")}`;
+}
+
+/**
+ * The schema of a JSON body: an object of exactly these fields (the
+ * document says `additionalProperties: false`), an unknown one refused
+ * with the message `rejectUnknownFields` gives, listing `allowed` (by
+ * default the fields in their order). `unknownMessage` overrides that
+ * message (the settings body lists every unknown field at once).
+ */
+export function jsonObject<S extends z.core.$ZodLooseShape>(
+  shape: S,
+  options: { allowed?: readonly string[]; unknownMessage?: (keys: string[]) => string } = {},
+) {
+  const { allowed = Object.keys(shape), unknownMessage } = options;
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === "unrecognized_keys"
+        ? (unknownMessage?.(issue.keys) ?? unknownField(issue.keys[0] ?? "", allowed))
+        : undefined,
+  });
 }
 
 function tooLarge(): KirokuError {

@@ -1,14 +1,16 @@
-import { ValidationError } from "@kiroku/shared";
+import { z } from "@hono/zod-openapi";
 
 /**
  * A true/false query parameter: absent, `false` or `0` is false; `true`, `1`
  * or empty (`?purge`) is true; anything else is a 400 naming `field`.
  */
-export function parseFlag(text: string | undefined, field: string): boolean {
-  if (text === undefined || text === "false" || text === "0") return false;
-  if (text === "true" || text === "1" || text === "") return true;
-  throw new ValidationError(
-    field,
-    `${field} must be true or false, got ${JSON.stringify(text.slice(0, 40))}`,
-  );
+export function queryFlag(field: string, description: string) {
+  return z
+    .enum(["true", "false", "1", "0", ""], {
+      error: (issue) =>
+        `${field} must be true or false, got ${JSON.stringify(String(issue.input).slice(0, 40))}`,
+    })
+    .optional()
+    .transform((text) => text === "true" || text === "1" || text === "")
+    .openapi({ description: `${description} (\`true\`/\`1\`, or \`false\`/\`0\`).` });
 }

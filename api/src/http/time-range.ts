@@ -1,4 +1,6 @@
+import { z } from "@hono/zod-openapi";
 import { parseDurationSeconds, parseTime, ValidationError } from "@kiroku/shared";
+import { asIssue, parseWith } from "./validation";
 
 /** A requested time range, [startMs, endMs). */
 export interface TimeRange {
@@ -6,37 +8,95 @@ export interface TimeRange {
   endMs: number;
 }
 
+const TIME_FORMS =
+  "ISO 8601 with an offset (`2026-11-22T19:30:00+09:00`), or epoch seconds (12 or more digits: milliseconds)";
+
+/** A time in a query, checked by `parseTime` (its message names `field`). */
+function queryTime(field: "start" | "end", description: string, required?: string) {
+  return z
+    .string({ error: required })
+    .superRefine((text, ctx) => {
+      asIssue(ctx, () => parseTime(text, field));
+    })
+    .openapi({
+      description,
+      example: field === "start" ? "2026-11-22T19:30:00+09:00" : "1795343460",
+    });
+}
+
+/** The fields of a range query: `start` and `end`, or `start` and `duration` (seconds). */
+export function rangeFields() {
+  return {
+    start: queryTime(
+      "start",
+      `Range start: ${TIME_FORMS}.`,
+      "start is required: give the range start as ISO 8601 with an offset (2026-11-22T19:30:00+09:00) or epoch seconds",
+    ),
+    end: queryTime("end", "Range end (required unless `duration` is given).").optional(),
+    duration: z.string().optional().openapi({
+      description: "Seconds from `start`, instead of `end` (more than 0).",
+      example: "3600",
+    }),
+  };
+}
+
 /**
- * Reads `start` and `end` (or `start` and `duration`, in seconds) from a
- * query. Every problem is a 400 naming the parameter: missing, unparsable,
- * both `end` and `duration`, an end not after the start, a range longer than
- * `maxRangeHours`.
+ * The range of a query whose `rangeFields` each passed (a schema's
+ * transform calls this): both `end` and `duration`, an end not after the
+ * start or a range longer than `maxHours` become an issue, and the answer
+ * undefined.
+ */
+export function resolveRange(
+  query: { start: string; end?: string | undefined; duration?: string | undefined },
+  maxHours: number,
+  ctx: z.RefinementCtx,
+): TimeRange | undefined {
+  let range: TimeRange | undefined;
+  asIssue(ctx, () => {
+    range = rangeOfQuery(query.start, query.end, query.duration, maxHours);
+  });
+  return range;
+}
+
+/** The query of a range request, checked, as `{range}`. */
+export function rangeQuery(maxHours: number) {
+  return z.object(rangeFields()).transform((query, ctx) => {
+    const range = resolveRange(query, maxHours, ctx);
+    return range ? { range } : z.NEVER;
+  });
+}
+
+/**
+ * Reads `start` and `end` (or `start` and `duration`) from a query with
+ * `rangeQuery`'s schema; every problem is a 400 naming the parameter.
  */
 export function parseRangeQuery(
   query: (name: string) => string | undefined,
   maxRangeHours: number,
 ): TimeRange {
-  const startText = query("start");
-  if (startText === undefined) {
-    throw new ValidationError(
-      "start",
-      "start is required: give the range start as ISO 8601 with an offset (2026-11-22T19:30:00+09:00) or epoch seconds",
-    );
-  }
+  const value = { start: query("start"), end: query("end"), duration: query("duration") };
+  return parseWith(rangeQuery(maxRangeHours), value).range;
+}
+
+/** The range rules of a query whose fields are each well formed. */
+function rangeOfQuery(
+  startText: string,
+  endText: string | undefined,
+  durationText: string | undefined,
+  maxRangeHours: number,
+): TimeRange {
   const startMs = parseTime(startText, "start");
-  const endText = query("end");
-  const durationText = query("duration");
   if (endText !== undefined && durationText !== undefined) {
     throw new ValidationError(
       "duration",
       "give either end or duration, not both (duration is in seconds from start)",
     );
   }
-  let endMs: number;
   if (endText !== undefined) {
-    endMs = parseTime(endText, "end");
-    checkRange(startMs, endMs, maxRangeHours, { start: startText, end: endText });
-  } else if (durationText !== undefined) {
+    const endMs = parseTime(endText, "end");
+    return checkRange(startMs, endMs, maxRangeHours, { start: startText, end: endText });
+  }
+  if (durationText !== undefined) {
     const text = durationText.trim();
     if (/^\d+(?:\.\d+)?$/.test(text) && Number(text) > maxRangeHours * 3600) {
       throw new ValidationError(
@@ -45,14 +105,61 @@ export function parseRangeQuery(
         "RANGE_TOO_LONG",
       );
     }
-    endMs = startMs + parseDurationSeconds(text, "duration", maxRangeHours * 3600);
-  } else {
+    return {
+      startMs,
+      endMs: startMs + parseDurationSeconds(text, "duration", maxRangeHours * 3600),
+    };
+  }
+  throw new ValidationError(
+    "end",
+    "end (or duration in seconds) is required: give the range end as ISO 8601 with an offset or epoch seconds",
+  );
+}
+
+/**
+ * A time in a JSON body: the same forms as in a query, as a string or a
+ * number. Optional here: whether it is required depends on the body (see
+ * `bodyRange`).
+ */
+export function bodyTime(field: "start" | "end") {
+  return z
+    .union([z.string(), z.number()], { error: mustBeTime(field) })
+    .superRefine((value, ctx) => {
+      asIssue(ctx, () => bodyTimeMs(value, field));
+    })
+    .optional()
+    .openapi({ description: `Range ${field}: ${TIME_FORMS}.`, example: 1795343400 });
+}
+
+function bodyTimeMs(value: unknown, field: string): number {
+  if (typeof value === "number" && Number.isFinite(value) && value >= 0) {
+    return parseTime(String(value), field);
+  }
+  if (typeof value === "string") return parseTime(value, field);
+  throw new ValidationError(field, mustBeTime(field));
+}
+
+function mustBeTime(field: string): string {
+  return `${field} must be a time: ISO 8601 with an offset (2026-11-22T19:30:00+09:00) or epoch seconds`;
+}
+
+/** `start` and `end` of a body: both required, end after start, at most `maxRangeHours` apart. */
+export function bodyRange(
+  body: { start?: string | number | undefined; end?: string | number | undefined },
+  maxRangeHours: number,
+): TimeRange {
+  if (body.start === undefined) {
     throw new ValidationError(
-      "end",
-      "end (or duration in seconds) is required: give the range end as ISO 8601 with an offset or epoch seconds",
+      "start",
+      "start is required: the range start (ISO 8601 or epoch seconds)",
     );
   }
-  return { startMs, endMs };
+  if (body.end === undefined) {
+    throw new ValidationError("end", "end is required: the range end (ISO 8601 or epoch seconds)");
+  }
+  const startMs = bodyTimeMs(body.start, "start");
+  const endMs = bodyTimeMs(body.end, "end");
+  return checkRange(startMs, endMs, maxRangeHours);
 }
 
 /**

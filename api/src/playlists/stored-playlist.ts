@@ -1,3 +1,4 @@
+import { z } from "@hono/zod-openapi";
 import {
   parseSegmentKey,
   type StoredSegment,
@@ -6,9 +7,9 @@ import {
   vodPlaylistKey,
 } from "@kiroku/shared";
 import { API_DEFAULTS } from "../api-defaults";
-import { bodyRange } from "../http/body-fields";
-import { rejectUnknownFields } from "../http/json-body";
-import type { TimeRange } from "../http/time-range";
+import { jsonObject } from "../http/json-body";
+import { bodyRange, bodyTime, type TimeRange } from "../http/time-range";
+import { asIssue, parseWith } from "../http/validation";
 import { renderRangePlaylist } from "./m3u8";
 
 /**
@@ -19,37 +20,72 @@ import { renderRangePlaylist } from "./m3u8";
  * no expiring signatures: as long as the segments exist, the playlist works.
  */
 
-/** Validates a stored playlist name (400 naming `name`). */
-export function parsePlaylistName(value: unknown): string {
+/** Validates a stored playlist name (400 INVALID_NAME naming `field`). */
+export function parsePlaylistName(value: unknown, field = "name"): string {
   if (typeof value !== "string" || !VOD_PLAYLIST_NAME.test(value) || value.endsWith(".m3u8")) {
     const shown = typeof value === "string" ? JSON.stringify(value.slice(0, 80)) : String(value);
     throw new ValidationError(
-      "name",
-      `name ${shown} is not a valid playlist name: use 1 to 64 of A-Z, a-z, 0-9, "_", "-" and "." (not starting with a dot, without .m3u8)`,
+      field,
+      `${field} ${shown} is not a valid playlist name: use 1 to 64 of A-Z, a-z, 0-9, "_", "-" and "." (not starting with a dot, without .m3u8)`,
       "INVALID_NAME",
     );
   }
   return value;
 }
 
+/**
+ * A stored playlist name in a path, a query or a body, checked by
+ * `parsePlaylistName` (whatever its JSON type). `required` is the message
+ * when it is left out.
+ */
+export function playlistName(field: string, description: string, required?: string) {
+  return z
+    .preprocess(
+      (value, ctx) => {
+        if (value === undefined || typeof value === "string") return value;
+        asIssue(ctx, () => parsePlaylistName(value, field));
+        return z.NEVER;
+      },
+      z.string({ error: required }).superRefine((value, ctx) => {
+        asIssue(ctx, () => parsePlaylistName(value, field));
+      }),
+    )
+    .openapi({
+      description: `${description} 1 to 64 of A-Z, a-z, 0-9, \`_\`, \`-\` and \`.\`, not starting with a dot, not ending in \`.m3u8\`.`,
+      pattern: VOD_PLAYLIST_NAME.source,
+      example: "front-door-2026-11-22",
+    });
+}
+
 export interface StoredPlaylistRequest extends TimeRange {
   name: string;
 }
 
-/** `{name, start, end}` from a POST body; every problem a 400 naming its field. */
+/** The body of `POST /v1/channels/:ch/vod-playlists`: `{name, start, end}`, each checked. */
+export function storedPlaylistRequestSchema(maxRangeHours: number) {
+  return jsonObject({
+    name: playlistName(
+      "name",
+      "The stored playlist's name.",
+      "name is required: the stored playlist's name, e.g. front-door-2026-11-22",
+    ),
+    start: bodyTime("start"),
+    end: bodyTime("end"),
+  }).transform((body, ctx): StoredPlaylistRequest => {
+    let range: TimeRange | undefined;
+    asIssue(ctx, () => {
+      range = bodyRange(body, maxRangeHours);
+    });
+    return range ? { name: body.name, ...range } : z.NEVER;
+  });
+}
+
+/** `{name, start, end}` from a POST body, by `storedPlaylistRequestSchema`. */
 export function parseStoredPlaylistRequest(
-  body: Record<string, unknown>,
+  body: unknown,
   maxRangeHours: number,
 ): StoredPlaylistRequest {
-  rejectUnknownFields(body, ["name", "start", "end"]);
-  if (body.name === undefined) {
-    throw new ValidationError(
-      "name",
-      "name is required: the stored playlist's name, e.g. front-door-2026-11-22",
-    );
-  }
-  const name = parsePlaylistName(body.name);
-  return { name, ...bodyRange(body, maxRangeHours) };
+  return parseWith(storedPlaylistRequestSchema(maxRangeHours), body);
 }
 
 /** `../2026-11-22/10-30-00.000Z_2000ms_r1_s0.ts`: a segment seen from the channel's `vod/` folder. */

@@ -1,18 +1,18 @@
+import { z } from "@hono/zod-openapi";
 import {
+  CHANNEL_SETTINGS_INPUT_FIELDS,
   CHANNEL_SETTINGS_SCHEMA,
   type ChannelSettings,
   type ChannelStatus,
   channelPrefix,
+  DESCRIPTION_MAX_BYTES,
   formatTime,
   mapLimit,
   NotFoundError,
-  parseChannelSettingsInput,
-  ValidationError,
   writeChannelSettings,
 } from "@kiroku/shared";
-import type { Handler } from "hono";
 import { refuseSigned } from "../access/admin-auth";
-import { type ApiDeps, type ApiEnv, accessOf, channelParam } from "../access/context";
+import { type ApiDeps, accessOf } from "../access/context";
 import { channelState, safeTime, statJson } from "../channels/channel-state";
 import {
   deleteKeys,
@@ -25,12 +25,77 @@ import {
   metaFolder,
 } from "../channels/channel-store";
 import { rememberSettings } from "../channels/settings-cache";
-import { readJsonObject, rejectUnknownFields } from "../http/json-body";
-import { parseFlag } from "../http/query-flag";
+import { jsonObject } from "../http/json-body";
+import { queryFlag } from "../http/query-flag";
 import { toStorageError } from "../http/storage-error";
+import {
+  ChannelSummarySchema,
+  SettingsSchema,
+  StatSchema,
+  StoredSettingsSchema,
+} from "./channel-schemas";
+import { channelParams, json, problem } from "./common-schemas";
+import { DeleteFailures } from "./delete-recordings";
+import { apiRoute } from "./endpoint";
 
 /** Objects a purge deletes per request (10 DeleteObjects calls); `complete: false` says to call again. */
 export const PURGE_MAX_KEYS = 10_000;
+
+/**
+ * The settings body of `PUT /v1/channels/:ch`: the fields and messages of
+ * `@kiroku/shared`'s settings (the recorder reads what this writes), every
+ * unknown field named at once; fields left out get their defaults.
+ */
+const settingsInput = jsonObject(
+  {
+    // Built in @kiroku/shared before `.openapi()` exists: described with zod's own methods.
+    description: CHANNEL_SETTINGS_INPUT_FIELDS.description
+      .default("")
+      .describe(`At most ${DESCRIPTION_MAX_BYTES} bytes of UTF-8.`),
+    status: CHANNEL_SETTINGS_INPUT_FIELDS.status.default("enabled"),
+    liveWindow: CHANNEL_SETTINGS_INPUT_FIELDS.liveWindow.describe(
+      "Segments in this channel's live playlist; left out: LIVE_WINDOW.",
+    ),
+  },
+  {
+    unknownMessage: (keys) =>
+      `unknown field ${keys.map((k) => JSON.stringify(k)).join(", ")}: allowed are description, status and liveWindow`,
+  },
+)
+  .openapi("ChannelSettingsInput")
+  .transform(({ description, status, liveWindow }) => ({
+    description,
+    status,
+    ...(liveWindow === undefined ? {} : { liveWindow }),
+  }));
+
+const SETTINGS_SAVED = {
+  "200": json("Replaced.", SettingsSchema),
+  "201": json("Created.", SettingsSchema),
+};
+const CHANNEL_NOT_FOUND = problem(
+  "CHANNEL_NOT_FOUND: nothing of the channel exists (no settings, status or recordings).",
+);
+
+const ChannelListSchema = z
+  .object({ channels: z.array(ChannelSummarySchema), truncated: z.literal(true).optional() })
+  .openapi("ChannelList");
+
+const ChannelSchema = ChannelSummarySchema.extend({
+  settings: StoredSettingsSchema.nullable(),
+  stat: StatSchema,
+}).openapi("Channel");
+
+const ChannelDeletedSchema = z
+  .object({
+    channel: z.string(),
+    purge: z.boolean(),
+    deleted: z.object({ recordings: z.int(), metadata: z.int() }),
+    recordingsKept: z.boolean(),
+    complete: z.boolean().openapi({ description: "False: call again to finish the purge." }),
+    ...DeleteFailures,
+  })
+  .openapi("ChannelDeleted");
 
 /**
  * `GET /v1/channels`: every channel, whether it has settings, only
@@ -38,8 +103,19 @@ export const PURGE_MAX_KEYS = 10_000;
  * delimiter listings find the names (never a segment scan); channels with
  * metadata then cost one settings GET and one status GET each, eight at a time.
  */
-export function listChannelsHandler(deps: ApiDeps): Handler<ApiEnv> {
-  return async (c) => {
+export const listChannelsRoute = apiRoute(
+  () => ({
+    method: "get",
+    path: "/v1/channels",
+    operationId: "listChannels",
+    tag: "channels",
+    summary: "All channels with their live state",
+    description: "Channels with settings, a recorder heartbeat or only recordings.",
+    access: "metadata",
+    storage: true,
+    responses: { "200": json("The channels, by name.", ChannelListSchema) },
+  }),
+  (deps) => async (c) => {
     refuseSigned(accessOf(c), "the channel list");
     const signal = c.req.raw.signal;
     const { withMeta, withRecordings, truncated } = await listChannelNames(deps, signal);
@@ -53,72 +129,108 @@ export function listChannelsHandler(deps: ApiDeps): Handler<ApiEnv> {
     });
     c.header("Cache-Control", "private, no-cache");
     return c.json({ channels, ...(truncated ? { truncated: true } : {}) });
-  };
-}
+  },
+);
 
 /** `GET /v1/channels/:ch`: settings (stored or default), live state and stat. 404 for a channel nothing is known of. */
-export function getChannelHandler(deps: ApiDeps): Handler<ApiEnv> {
-  return async (c) => {
-    const channel = channelParam(c);
-    refuseSigned(accessOf(c), "channel settings");
-    const signal = c.req.raw.signal;
-    const [settings, status, recordings] = await Promise.all([
-      getSettings(deps, channel, signal),
-      getStatus(deps, channel, signal),
-      hasRecordings(deps, channel, signal),
-    ]);
-    if (!settings && !status && !recordings) {
-      throw new NotFoundError(
-        "CHANNEL_NOT_FOUND",
-        `channel ${channel} has no settings, no recorder status and no recordings: create it with PUT /v1/channels/${channel}`,
-      );
-    }
-    const now = deps.now();
-    c.header("Cache-Control", "private, no-cache");
-    return c.json({
-      ...channelSummary(deps, channel, settings, status, recordings, now),
-      settings: settings ?? null,
-      stat: statJson(channel, settings, status, now),
-    });
-  };
-}
+export const getChannelRoute = apiRoute(
+  () => ({
+    method: "get",
+    path: "/v1/channels/{ch}",
+    operationId: "getChannel",
+    tag: "channels",
+    summary: "Settings and stat of a channel",
+    access: "metadata",
+    storage: true,
+    params: channelParams,
+    responses: { "200": json("The channel.", ChannelSchema), "404": CHANNEL_NOT_FOUND },
+  }),
+  (deps) =>
+    async (c, { params }) => {
+      const channel = params.ch;
+      refuseSigned(accessOf(c), "channel settings");
+      const signal = c.req.raw.signal;
+      const [settings, status, recordings] = await Promise.all([
+        getSettings(deps, channel, signal),
+        getStatus(deps, channel, signal),
+        hasRecordings(deps, channel, signal),
+      ]);
+      if (!settings && !status && !recordings) {
+        throw new NotFoundError(
+          "CHANNEL_NOT_FOUND",
+          `channel ${channel} has no settings, no recorder status and no recordings: create it with PUT /v1/channels/${channel}`,
+        );
+      }
+      const now = deps.now();
+      c.header("Cache-Control", "private, no-cache");
+      return c.json({
+        ...channelSummary(deps, channel, settings, status, recordings, now),
+        settings: settings ?? null,
+        stat: statJson(channel, settings, status, now),
+      });
+    },
+);
 
 /**
  * `PUT /v1/channels/:ch`: creates or replaces the settings (idempotent:
  * fields left out get their defaults, as a PUT should). 201 when created,
  * 200 when replaced; `createdAt` survives replacement.
  */
-export function putChannelHandler(deps: ApiDeps): Handler<ApiEnv> {
-  return async (c) => {
-    const channel = channelParam(c);
-    const input = parseChannelSettingsInput(await readJsonObject(c.req.raw));
-    const existing = await getSettings(deps, channel, c.req.raw.signal);
-    const settings = await saveSettings(deps, channel, existing, input);
-    return c.json(settingsJson(deps, settings), existing ? 200 : 201);
-  };
-}
+export const putChannelRoute = apiRoute(
+  () => ({
+    method: "put",
+    path: "/v1/channels/{ch}",
+    operationId: "putChannel",
+    tag: "channels",
+    summary: "Create or replace a channel's settings",
+    description: "Replaces the whole object: fields left out get their defaults.",
+    access: "admin",
+    storage: true,
+    params: channelParams,
+    body: settingsInput,
+    responses: SETTINGS_SAVED,
+  }),
+  (deps) =>
+    async (c, { params, body: input }) => {
+      const channel = params.ch;
+      const existing = await getSettings(deps, channel, c.req.raw.signal);
+      const settings = await saveSettings(deps, channel, existing, input);
+      return c.json(settingsJson(deps, settings), existing ? 200 : 201);
+    },
+);
 
 /** `PUT /v1/channels/:ch/status {"status":"enabled"|"disabled"}`: switches the channel, keeping its other settings. */
-export function putChannelStatusHandler(deps: ApiDeps): Handler<ApiEnv> {
-  return async (c) => {
-    const channel = channelParam(c);
-    const body = await readJsonObject(c.req.raw);
-    rejectUnknownFields(body, ["status"]);
-    if (body.status !== "enabled" && body.status !== "disabled") {
-      throw new ValidationError(
-        "status",
-        `status must be "enabled" or "disabled", got ${body.status === undefined ? "nothing" : JSON.stringify(body.status).slice(0, 40)}`,
-      );
-    }
-    const existing = await getSettings(deps, channel, c.req.raw.signal);
-    const settings = await saveSettings(deps, channel, existing, {
-      description: existing?.description ?? "",
-      status: body.status,
-      ...(existing?.liveWindow === undefined ? {} : { liveWindow: existing.liveWindow }),
-    });
-    return c.json(settingsJson(deps, settings), existing ? 200 : 201);
-  };
-}
+export const putChannelStatusRoute = apiRoute(
+  () => ({
+    method: "put",
+    path: "/v1/channels/{ch}/status",
+    operationId: "putChannelStatus",
+    tag: "channels",
+    summary: "Enable or disable a channel",
+    description: "Keeps the other settings; the recorder follows within seconds.",
+    access: "admin",
+    storage: true,
+    params: channelParams,
+    body: jsonObject({
+      status: z.enum(["enabled", "disabled"], {
+        error: (issue) =>
+          `status must be "enabled" or "disabled", got ${issue.input === undefined ? "nothing" : JSON.stringify(issue.input).slice(0, 40)}`,
+      }),
+    }).openapi("ChannelStatusInput"),
+    responses: SETTINGS_SAVED,
+  }),
+  (deps) =>
+    async (c, { params, body }) => {
+      const channel = params.ch;
+      const existing = await getSettings(deps, channel, c.req.raw.signal);
+      const settings = await saveSettings(deps, channel, existing, {
+        description: existing?.description ?? "",
+        status: body.status,
+        ...(existing?.liveWindow === undefined ? {} : { liveWindow: existing.liveWindow }),
+      });
+      return c.json(settingsJson(deps, settings), existing ? 200 : 201);
+    },
+);
 
 /**
  * `DELETE /v1/channels/:ch[?purge=true]`: removes the channel's metadata
@@ -128,63 +240,82 @@ export function putChannelStatusHandler(deps: ApiDeps): Handler<ApiEnv> {
  * again); the metadata goes last, once the recordings are gone, so a purge
  * cut short still shows the channel. 404 when nothing of the channel exists.
  */
-export function deleteChannelHandler(deps: ApiDeps): Handler<ApiEnv> {
-  return async (c) => {
-    const channel = channelParam(c);
-    const purge = parseFlag(c.req.query("purge"), "purge");
-    const signal = c.req.raw.signal;
-    let recordings = { deleted: 0, failed: [] as { key: string; code: string; message: string }[] };
-    let more = false;
-    let recordingsFound = false;
-    if (purge) {
-      const listed = await listKeys(
-        deps,
-        channelPrefix(deps.config.movieKey, channel),
-        PURGE_MAX_KEYS,
-        signal,
+export const deleteChannelRoute = apiRoute(
+  () => ({
+    method: "delete",
+    path: "/v1/channels/{ch}",
+    operationId: "deleteChannel",
+    tag: "channels",
+    summary: "Remove a channel's settings, heartbeat and history",
+    description: `Recordings are kept unless \`purge\`; a purge deletes up to ${PURGE_MAX_KEYS} objects per call and answers \`complete: false\` until done.`,
+    access: "admin",
+    storage: true,
+    params: channelParams,
+    query: z.object({
+      purge: queryFlag("purge", "Also delete every recording and stored playlist"),
+    }),
+    responses: { "200": json("What was deleted.", ChannelDeletedSchema), "404": CHANNEL_NOT_FOUND },
+  }),
+  (deps) =>
+    async (c, { params, query }) => {
+      const channel = params.ch;
+      const { purge } = query;
+      const signal = c.req.raw.signal;
+      let recordings = {
+        deleted: 0,
+        failed: [] as { key: string; code: string; message: string }[],
+      };
+      let more = false;
+      let recordingsFound = false;
+      if (purge) {
+        const listed = await listKeys(
+          deps,
+          channelPrefix(deps.config.movieKey, channel),
+          PURGE_MAX_KEYS,
+          signal,
+        );
+        recordingsFound = listed.keys.length > 0;
+        more = listed.more;
+        recordings = await deleteKeys(deps, listed.keys, signal);
+      } else {
+        recordingsFound = await hasRecordings(deps, channel, signal);
+      }
+      const complete = !more && recordings.failed.length === 0;
+      let metadata = { deleted: 0, failed: [] as typeof recordings.failed };
+      let metaFound = false;
+      if (complete) {
+        const meta = await listKeys(deps, metaFolder(deps, channel), PURGE_MAX_KEYS, signal);
+        metaFound = meta.keys.length > 0;
+        metadata = await deleteKeys(deps, meta.keys, signal);
+        rememberSettings(deps, channel, undefined);
+      }
+      if (!metaFound && !recordingsFound) {
+        throw new NotFoundError(
+          "CHANNEL_NOT_FOUND",
+          `channel ${channel} does not exist: nothing to delete`,
+        );
+      }
+      const failed = [...recordings.failed, ...metadata.failed];
+      deps.logger.info(
+        {
+          channel,
+          purge,
+          recordings: recordings.deleted,
+          metadata: metadata.deleted,
+          failed: failed.length,
+        },
+        "channel deleted",
       );
-      recordingsFound = listed.keys.length > 0;
-      more = listed.more;
-      recordings = await deleteKeys(deps, listed.keys, signal);
-    } else {
-      recordingsFound = await hasRecordings(deps, channel, signal);
-    }
-    const complete = !more && recordings.failed.length === 0;
-    let metadata = { deleted: 0, failed: [] as typeof recordings.failed };
-    let metaFound = false;
-    if (complete) {
-      const meta = await listKeys(deps, metaFolder(deps, channel), PURGE_MAX_KEYS, signal);
-      metaFound = meta.keys.length > 0;
-      metadata = await deleteKeys(deps, meta.keys, signal);
-      rememberSettings(deps, channel, undefined);
-    }
-    if (!metaFound && !recordingsFound) {
-      throw new NotFoundError(
-        "CHANNEL_NOT_FOUND",
-        `channel ${channel} does not exist: nothing to delete`,
-      );
-    }
-    const failed = [...recordings.failed, ...metadata.failed];
-    deps.logger.info(
-      {
+      return c.json({
         channel,
         purge,
-        recordings: recordings.deleted,
-        metadata: metadata.deleted,
-        failed: failed.length,
-      },
-      "channel deleted",
-    );
-    return c.json({
-      channel,
-      purge,
-      deleted: { recordings: recordings.deleted, metadata: metadata.deleted },
-      recordingsKept: !purge && recordingsFound,
-      complete: complete && metadata.failed.length === 0,
-      ...(failed.length > 0 ? { failed: failed.slice(0, 100), failedCount: failed.length } : {}),
-    });
-  };
-}
+        deleted: { recordings: recordings.deleted, metadata: metadata.deleted },
+        recordingsKept: !purge && recordingsFound,
+        complete: complete && metadata.failed.length === 0,
+        ...(failed.length > 0 ? { failed: failed.slice(0, 100), failedCount: failed.length } : {}),
+      });
+    },
+);
 
 async function saveSettings(
   deps: ApiDeps,

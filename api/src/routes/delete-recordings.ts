@@ -1,9 +1,11 @@
+import { z } from "@hono/zod-openapi";
 import { formatTime } from "@kiroku/shared";
-import type { Handler } from "hono";
-import { type ApiDeps, type ApiEnv, channelParam, listRange } from "../access/context";
+import { listRange } from "../access/context";
 import { deleteKeys } from "../channels/channel-store";
 import { planDeletion } from "../channels/deletion-plan";
-import { parseRangeQuery } from "../http/time-range";
+import { rangeQuery } from "../http/time-range";
+import { channelParams, json, Time } from "./common-schemas";
+import { apiRoute } from "./endpoint";
 
 /**
  * `DELETE /v1/channels/:ch/recordings?start&end|duration`: deletes exactly
@@ -15,44 +17,77 @@ import { parseRangeQuery } from "../http/time-range";
  * segment will fail at that segment). Segments still spooled on a recorder
  * when this runs arrive later and are not deleted.
  */
-export function deleteRecordingsHandler(deps: ApiDeps): Handler<ApiEnv> {
-  return async (c) => {
-    const channel = channelParam(c);
-    const range = parseRangeQuery((n) => c.req.query(n), deps.config.maxRangeHours);
-    const segments = await listRange(deps, channel, range, c.req.raw.signal);
-    const plan = planDeletion(segments, range);
-    const outcome = await deleteKeys(
-      deps,
-      plan.inside.map((s) => s.key),
-      c.req.raw.signal,
-    );
-    const bytes = plan.inside.reduce((sum, s) => sum + (s.size ?? 0), 0);
-    deps.logger.info(
-      {
+export const deleteRecordingsRoute = apiRoute(
+  (limits) => ({
+    method: "delete",
+    path: "/v1/channels/{ch}/recordings",
+    operationId: "deleteRecordings",
+    tag: "channels",
+    summary: "Delete the segments entirely inside a range",
+    description:
+      "Segments straddling a bound are kept and listed in `kept`; stored playlists are not touched.",
+    access: "admin",
+    storage: true,
+    params: channelParams,
+    query: rangeQuery(limits.maxRangeHours),
+    responses: { "200": json("What was deleted and kept.", RecordingsDeletedSchema) },
+  }),
+  (deps) =>
+    async (c, { params, query }) => {
+      const channel = params.ch;
+      const { range } = query;
+      const segments = await listRange(deps, channel, range, c.req.raw.signal);
+      const plan = planDeletion(segments, range);
+      const outcome = await deleteKeys(
+        deps,
+        plan.inside.map((s) => s.key),
+        c.req.raw.signal,
+      );
+      const bytes = plan.inside.reduce((sum, s) => sum + (s.size ?? 0), 0);
+      deps.logger.info(
+        {
+          channel,
+          start: formatTime(range.startMs),
+          end: formatTime(range.endMs),
+          deleted: outcome.deleted,
+          kept: plan.straddling.length,
+          failed: outcome.failed.length,
+        },
+        "recordings deleted",
+      );
+      c.header("Cache-Control", "no-store");
+      return c.json({
         channel,
         start: formatTime(range.startMs),
         end: formatTime(range.endMs),
         deleted: outcome.deleted,
-        kept: plan.straddling.length,
-        failed: outcome.failed.length,
-      },
-      "recordings deleted",
-    );
-    c.header("Cache-Control", "no-store");
-    return c.json({
-      channel,
-      start: formatTime(range.startMs),
-      end: formatTime(range.endMs),
-      deleted: outcome.deleted,
-      ...(outcome.failed.length === 0 ? { bytes } : {}),
-      kept: plan.straddling.map((s) => ({
-        key: s.key,
-        start: formatTime(s.startMs),
-        end: formatTime(s.startMs + s.durationMs),
-      })),
-      ...(outcome.failed.length > 0
-        ? { failed: outcome.failed.slice(0, 100), failedCount: outcome.failed.length }
-        : {}),
-    });
-  };
-}
+        ...(outcome.failed.length === 0 ? { bytes } : {}),
+        kept: plan.straddling.map((s) => ({
+          key: s.key,
+          start: formatTime(s.startMs),
+          end: formatTime(s.startMs + s.durationMs),
+        })),
+        ...(outcome.failed.length > 0
+          ? { failed: outcome.failed.slice(0, 100), failedCount: outcome.failed.length }
+          : {}),
+      });
+    },
+);
+
+/** Objects a deletion could not remove, as S3 reported them. */
+export const DeleteFailures = {
+  failed: z.array(z.object({ key: z.string(), code: z.string(), message: z.string() })).optional(),
+  failedCount: z.int().optional(),
+};
+
+const RecordingsDeletedSchema = z
+  .object({
+    channel: z.string(),
+    start: Time,
+    end: Time,
+    deleted: z.int().openapi({ description: "Segments S3 confirmed deleted." }),
+    bytes: z.int().optional(),
+    kept: z.array(z.object({ key: z.string(), start: Time, end: Time })),
+    ...DeleteFailures,
+  })
+  .openapi("RecordingsDeleted");

@@ -1,9 +1,10 @@
-import { ValidationError } from "@kiroku/shared";
-import type { Handler } from "hono";
+import { z } from "@hono/zod-openapi";
 import { refuseSigned } from "../access/admin-auth";
-import { type ApiDeps, type ApiEnv, accessOf, channelParam } from "../access/context";
+import { accessOf } from "../access/context";
 import { redactText } from "../channels/channel-state";
 import { listRuns } from "../channels/channel-store";
+import { channelParams, json, Time } from "./common-schemas";
+import { apiRoute } from "./endpoint";
 
 export const HISTORY_DEFAULT_LIMIT = 10;
 export const HISTORY_MAX_LIMIT = 100;
@@ -15,46 +16,86 @@ export const HISTORY_MAX_LIMIT = 100;
  * `limit` small GETs, however long the channel's history. With
  * PUBLIC_PLAYBACK, readers without the token do not see `remoteAddress`.
  */
-export function historyHandler(deps: ApiDeps): Handler<ApiEnv> {
-  return async (c) => {
-    const channel = channelParam(c);
-    const limit = parseLimit(c.req.query("limit"));
-    const access = accessOf(c);
-    refuseSigned(access, "channel history");
-    // A publisher's IP address is for operators (the bearer), not for a public API's viewers.
-    const showAddresses = access.kind === "token";
-    const runs = await listRuns(deps, channel, limit, c.req.raw.signal);
-    c.header("Cache-Control", "private, no-cache");
-    return c.json({
-      channel,
-      limit,
-      runs: runs.map((r) => ({
-        run: r.run,
-        start: r.startedAt,
-        end: r.endedAt,
-        endReason: r.endReason,
-        duration:
-          r.endedAt && Number.isFinite(Date.parse(r.endedAt) - Date.parse(r.startedAt))
-            ? (Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000
-            : null,
-        source: redactText(r.source),
-        remoteAddress: showAddresses ? (r.remoteAddress ?? null) : null,
-        media: r.media ?? null,
-        hostname: r.hostname,
-        recorderVersion: r.recorderVersion,
-      })),
-    });
-  };
-}
+export const historyRoute = apiRoute(
+  () => ({
+    method: "get",
+    path: "/v1/channels/{ch}/history",
+    operationId: "getChannelHistory",
+    tag: "channels",
+    summary: "Latest recording runs, newest first",
+    access: "metadata",
+    storage: true,
+    params: channelParams,
+    query: z.object({ limit: limitParam }),
+    responses: { "200": json("The runs.", HistorySchema) },
+  }),
+  (deps) =>
+    async (c, { params, query }) => {
+      const channel = params.ch;
+      const { limit } = query;
+      const access = accessOf(c);
+      refuseSigned(access, "channel history");
+      // A publisher's IP address is for operators (the bearer), not for a public API's viewers.
+      const showAddresses = access.kind === "token";
+      const runs = await listRuns(deps, channel, limit, c.req.raw.signal);
+      c.header("Cache-Control", "private, no-cache");
+      return c.json({
+        channel,
+        limit,
+        runs: runs.map((r) => ({
+          run: r.run,
+          start: r.startedAt,
+          end: r.endedAt,
+          endReason: r.endReason,
+          duration:
+            r.endedAt && Number.isFinite(Date.parse(r.endedAt) - Date.parse(r.startedAt))
+              ? (Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000
+              : null,
+          source: redactText(r.source),
+          remoteAddress: showAddresses ? (r.remoteAddress ?? null) : null,
+          media: r.media ?? null,
+          hostname: r.hostname,
+          recorderVersion: r.recorderVersion,
+        })),
+      });
+    },
+);
 
-/** `limit`: a whole number from 1 to 100 (400 naming `limit` otherwise). */
-export function parseLimit(text: string | undefined): number {
-  if (text === undefined) return HISTORY_DEFAULT_LIMIT;
-  if (!/^\d{1,4}$/.test(text) || Number(text) < 1 || Number(text) > HISTORY_MAX_LIMIT) {
-    throw new ValidationError(
-      "limit",
-      `limit must be a whole number from 1 to ${HISTORY_MAX_LIMIT}, got ${JSON.stringify(text.slice(0, 40))}`,
-    );
-  }
-  return Number(text);
-}
+const badLimit = (issue: { input?: unknown }) =>
+  `limit must be a whole number from 1 to ${HISTORY_MAX_LIMIT}, got ${JSON.stringify(String(issue.input).slice(0, 40))}`;
+
+/** `limit`: a whole number from 1 to HISTORY_MAX_LIMIT written in digits (400 naming `limit` otherwise). */
+const limitParam = z
+  .string()
+  .regex(/^\d{1,4}$/, { error: badLimit })
+  .refine((text) => Number(text) >= 1 && Number(text) <= HISTORY_MAX_LIMIT, { error: badLimit })
+  .transform(Number)
+  .optional()
+  .transform((limit) => limit ?? HISTORY_DEFAULT_LIMIT)
+  .openapi({
+    description: `Runs to return: a whole number from 1 to ${HISTORY_MAX_LIMIT} (default ${HISTORY_DEFAULT_LIMIT}).`,
+    example: String(HISTORY_DEFAULT_LIMIT),
+  });
+
+const HistorySchema = z
+  .object({
+    channel: z.string(),
+    limit: z.int(),
+    runs: z.array(
+      z.object({
+        run: z.int(),
+        start: Time,
+        end: Time.nullable(),
+        endReason: z.string().nullable(),
+        duration: z.number().nullable().openapi({ description: "Seconds; null while running." }),
+        source: z.string().openapi({ description: "Redacted." }),
+        remoteAddress: z.string().nullable().openapi({
+          description: "The publisher's address (RTMP); null for readers without the token.",
+        }),
+        media: z.object({}).passthrough().nullable(),
+        hostname: z.string(),
+        recorderVersion: z.string(),
+      }),
+    ),
+  })
+  .openapi("History");

@@ -1,12 +1,13 @@
-import { NotFoundError } from "@kiroku/shared";
-import type { Handler } from "hono";
+import { DEFAULTS, NotFoundError } from "@kiroku/shared";
 import { authorizeScope } from "../access/auth";
-import { type ApiDeps, type ApiEnv, accessOf, channelParam, listRange } from "../access/context";
+import { accessOf, listRange } from "../access/context";
 import { urlPolicy } from "../access/segment-urls";
 import { liveWindowOf } from "../channels/settings-cache";
 import { shortCacheControl } from "../http/http-cache";
 import { liveHoleGraceMs, liveListingRange, selectLiveWindow } from "../playlists/live-window";
 import { renderLivePlaylist } from "../playlists/m3u8";
+import { channelParams, problem, text } from "./common-schemas";
+import { apiRoute } from "./endpoint";
 import { M3U8_TYPE } from "./vod";
 
 /**
@@ -18,41 +19,59 @@ import { M3U8_TYPE } from "./vod";
  * 404 NOT_LIVE when nothing ended within the last three target durations, or
  * while a run that started after idle waits out the hole grace.
  */
-export function liveHandler(deps: ApiDeps): Handler<ApiEnv> {
-  return async (c) => {
-    const channel = channelParam(c);
-    const access = accessOf(c);
-    authorizeScope(deps.config, access, { channel, resource: "live" });
-    const now = deps.now();
-    const td = deps.config.targetDuration * 1000;
-    const windowSize = await liveWindowOf(deps, channel, c.req.raw.signal);
-    const holeGraceMs = liveHoleGraceMs(deps.config.targetDuration);
-    const range = liveListingRange(now, deps.config.targetDuration, windowSize);
-    const segments = await listRange(deps, channel, range, c.req.raw.signal);
-    let newestEnd = -Infinity;
-    for (const s of segments) newestEnd = Math.max(newestEnd, s.startMs + s.durationMs);
-    if (newestEnd < now - 3 * td) {
-      throw new NotFoundError(
-        "NOT_LIVE",
-        `channel ${channel} is not live: no segment ended in the last ${3 * deps.config.targetDuration} s`,
-      );
-    }
-    const window = selectLiveWindow(segments, windowSize, now, holeGraceMs);
-    if (window.length === 0) {
-      // A run starting after idle: its first segments wait out the grace in
-      // case an earlier segment is still uploading (see selectLiveWindow).
-      throw new NotFoundError(
-        "NOT_LIVE",
-        `channel ${channel} is starting: live begins once its first segment has waited ${holeGraceMs / 1000} s for earlier uploads`,
-      );
-    }
-    const uri = await deps.urls.builder(channel, urlPolicy(deps.config, access, now));
-    const body = renderLivePlaylist({
-      entries: window.map((s) => ({ ...s, uri: uri(s) })),
-      targetDurationSeconds: deps.config.targetDuration,
-    });
-    c.header("Cache-Control", shortCacheControl(deps.config.publicPlayback));
-    c.header("Content-Type", M3U8_TYPE);
-    return c.body(body);
-  };
-}
+export const liveRoute = apiRoute(
+  () => ({
+    method: "get",
+    path: "/v1/channels/{ch}/live.m3u8",
+    operationId: "getLivePlaylist",
+    tag: "playback",
+    summary: "Live playlist",
+    description: `The newest LIVE_WINDOW segments (default ${DEFAULTS.LIVE_WINDOW}, or the channel's \`liveWindow\`).`,
+    access: "playback",
+    storage: true,
+    params: channelParams,
+    responses: {
+      "200": text("HLS playlist (sliding window).", M3U8_TYPE),
+      "404": problem(
+        "NOT_LIVE: no segment ended within three segment durations, or a new run is still waiting for earlier uploads.",
+      ),
+    },
+  }),
+  (deps) =>
+    async (c, { params }) => {
+      const channel = params.ch;
+      const access = accessOf(c);
+      authorizeScope(deps.config, access, { channel, resource: "live" });
+      const now = deps.now();
+      const td = deps.config.targetDuration * 1000;
+      const windowSize = await liveWindowOf(deps, channel, c.req.raw.signal);
+      const holeGraceMs = liveHoleGraceMs(deps.config.targetDuration);
+      const range = liveListingRange(now, deps.config.targetDuration, windowSize);
+      const segments = await listRange(deps, channel, range, c.req.raw.signal);
+      let newestEnd = -Infinity;
+      for (const s of segments) newestEnd = Math.max(newestEnd, s.startMs + s.durationMs);
+      if (newestEnd < now - 3 * td) {
+        throw new NotFoundError(
+          "NOT_LIVE",
+          `channel ${channel} is not live: no segment ended in the last ${3 * deps.config.targetDuration} s`,
+        );
+      }
+      const window = selectLiveWindow(segments, windowSize, now, holeGraceMs);
+      if (window.length === 0) {
+        // A run starting after idle: its first segments wait out the grace in
+        // case an earlier segment is still uploading (see selectLiveWindow).
+        throw new NotFoundError(
+          "NOT_LIVE",
+          `channel ${channel} is starting: live begins once its first segment has waited ${holeGraceMs / 1000} s for earlier uploads`,
+        );
+      }
+      const uri = await deps.urls.builder(channel, urlPolicy(deps.config, access, now));
+      const body = renderLivePlaylist({
+        entries: window.map((s) => ({ ...s, uri: uri(s) })),
+        targetDurationSeconds: deps.config.targetDuration,
+      });
+      c.header("Cache-Control", shortCacheControl(deps.config.publicPlayback));
+      c.header("Content-Type", M3U8_TYPE);
+      return c.body(body);
+    },
+);

@@ -1,17 +1,12 @@
-import { formatTime, ValidationError } from "@kiroku/shared";
-import type { Handler } from "hono";
+import { z } from "@hono/zod-openapi";
+import { formatTime } from "@kiroku/shared";
 import { authorizeScope } from "../access/auth";
-import {
-  type ApiDeps,
-  type ApiEnv,
-  accessOf,
-  channelParam,
-  listRange,
-  rangeIsOver,
-} from "../access/context";
+import { accessOf, listRange, rangeIsOver } from "../access/context";
 import { API_DEFAULTS } from "../api-defaults";
-import { parseRangeQuery } from "../http/time-range";
+import { rangeFields, resolveRange } from "../http/time-range";
 import { gapsBetween, mergeSpans, type Span, summarize } from "../playlists/spans";
+import { channelParams, json, Time } from "./common-schemas";
+import { apiRoute } from "./endpoint";
 
 const BUCKETS = { hour: 3_600_000, day: 86_400_000 } as const;
 
@@ -23,56 +18,116 @@ const BUCKETS = { hour: 3_600_000, day: 86_400_000 } as const;
  * MAX_RANGE_HOURS is lower. An empty range is not an error here: a timeline
  * with no recordings is an answer.
  */
-export function recordingsHandler(deps: ApiDeps): Handler<ApiEnv> {
-  return async (c) => {
-    const channel = channelParam(c);
-    const summaryParam = c.req.query("summary");
-    if (summaryParam !== undefined && !(summaryParam in BUCKETS)) {
-      throw new ValidationError(
-        "summary",
-        `summary must be "hour" or "day", got ${JSON.stringify(summaryParam.slice(0, 40))}`,
+export const recordingsRoute = apiRoute(
+  (limits) => ({
+    method: "get",
+    path: "/v1/channels/{ch}/recordings",
+    operationId: "getRecordings",
+    tag: "playback",
+    summary: "Recorded spans and gaps",
+    description: `An empty range is an answer, not a 404. With \`summary\` the range may span ${API_DEFAULTS.SUMMARY_MAX_HOURS / 24} days even when MAX_RANGE_HOURS is lower.`,
+    access: "playback",
+    storage: true,
+    params: channelParams,
+    query: recordingsQuery(limits.maxRangeHours),
+    responses: { "200": json("Spans, gaps and totals.", RecordingsSchema) },
+  }),
+  (deps) =>
+    async (c, { params, query }) => {
+      const channel = params.ch;
+      const { summary, range } = query;
+      const access = accessOf(c);
+      authorizeScope(deps.config, access, { channel, resource: "recordings", ...range });
+      const now = deps.now();
+      const segments = await listRange(deps, channel, range, c.req.raw.signal);
+      const spans = mergeSpans(segments, range, API_DEFAULTS.GAP_TOLERANCE_MS);
+      const gaps = gapsBetween(spans, range, now);
+      const recordedMs = spans.reduce((sum, s) => sum + s.endMs - s.startMs, 0);
+      const finished = rangeIsOver(deps.config, range.endMs, now);
+      c.header(
+        "Cache-Control",
+        `${deps.config.publicPlayback ? "public" : "private"}, max-age=${finished ? 60 : 1}`,
       );
-    }
-    const summary = summaryParam as keyof typeof BUCKETS | undefined;
-    const maxHours = summary
-      ? Math.max(deps.config.maxRangeHours, API_DEFAULTS.SUMMARY_MAX_HOURS)
-      : deps.config.maxRangeHours;
-    const range = parseRangeQuery((n) => c.req.query(n), maxHours);
-    const access = accessOf(c);
-    authorizeScope(deps.config, access, { channel, resource: "recordings", ...range });
-    const now = deps.now();
-    const segments = await listRange(deps, channel, range, c.req.raw.signal);
-    const spans = mergeSpans(segments, range, API_DEFAULTS.GAP_TOLERANCE_MS);
-    const gaps = gapsBetween(spans, range, now);
-    const recordedMs = spans.reduce((sum, s) => sum + s.endMs - s.startMs, 0);
-    const finished = rangeIsOver(deps.config, range.endMs, now);
-    c.header(
-      "Cache-Control",
-      `${deps.config.publicPlayback ? "public" : "private"}, max-age=${finished ? 60 : 1}`,
-    );
-    return c.json({
-      channel,
-      start: formatTime(range.startMs),
-      end: formatTime(range.endMs),
-      recorded: seconds(recordedMs),
-      segments: segments.length,
-      spans: spans.map(spanJson),
-      gaps: gaps.map(spanJson),
-      ...(summary
-        ? {
-            summary: {
-              bucket: summary,
-              buckets: summarize(spans, range, BUCKETS[summary]).map((b) => ({
-                ...spanJson(b),
-                recorded: seconds(b.recordedMs),
-                coverage: Math.round((b.recordedMs / (b.endMs - b.startMs)) * 10_000) / 10_000,
-              })),
-            },
-          }
-        : {}),
+      return c.json({
+        channel,
+        start: formatTime(range.startMs),
+        end: formatTime(range.endMs),
+        recorded: seconds(recordedMs),
+        segments: segments.length,
+        spans: spans.map(spanJson),
+        gaps: gaps.map(spanJson),
+        ...(summary
+          ? {
+              summary: {
+                bucket: summary,
+                buckets: summarize(spans, range, BUCKETS[summary]).map((b) => ({
+                  ...spanJson(b),
+                  recorded: seconds(b.recordedMs),
+                  coverage: Math.round((b.recordedMs / (b.endMs - b.startMs)) * 10_000) / 10_000,
+                })),
+              },
+            }
+          : {}),
+      });
+    },
+);
+
+/**
+ * `summary` (checked first), then the range: up to MAX_RANGE_HOURS, or
+ * SUMMARY_MAX_HOURS with a summary when that is longer.
+ */
+function recordingsQuery(maxRangeHours: number) {
+  return z
+    .object({
+      summary: z
+        .enum(["hour", "day"], {
+          error: (issue) =>
+            `summary must be "hour" or "day", got ${JSON.stringify(String(issue.input).slice(0, 40))}`,
+        })
+        .optional()
+        .openapi({
+          description: "Also give coverage per hour or day (buckets aligned to `start`).",
+        }),
+      ...rangeFields(),
+    })
+    .transform((query, ctx) => {
+      const hours = query.summary
+        ? Math.max(maxRangeHours, API_DEFAULTS.SUMMARY_MAX_HOURS)
+        : maxRangeHours;
+      const range = resolveRange(query, hours, ctx);
+      return range ? { summary: query.summary, range } : z.NEVER;
     });
-  };
 }
+
+const SpanSchema = z
+  .object({ start: Time, end: Time, duration: z.number().openapi({ description: "Seconds." }) })
+  .openapi("Span");
+
+const RecordingsSchema = z
+  .object({
+    channel: z.string(),
+    start: Time,
+    end: Time,
+    recorded: z.number().openapi({ description: "Seconds recorded in the range." }),
+    segments: z.int(),
+    spans: z.array(SpanSchema),
+    gaps: z.array(SpanSchema),
+    summary: z
+      .object({
+        bucket: z.enum(["hour", "day"]),
+        buckets: z.array(
+          z.object({
+            start: Time,
+            end: Time,
+            duration: z.number(),
+            recorded: z.number().openapi({ description: "Seconds recorded in the bucket." }),
+            coverage: z.number().openapi({ description: "Recorded share of the bucket, 0 to 1." }),
+          }),
+        ),
+      })
+      .optional(),
+  })
+  .openapi("Recordings");
 
 function spanJson(s: Span): { start: string; end: string; duration: number } {
   return {

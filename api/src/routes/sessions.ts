@@ -1,8 +1,8 @@
+import { z } from "@hono/zod-openapi";
 import { KirokuError } from "@kiroku/shared";
-import type { Handler } from "hono";
-import { type ApiDeps, type ApiEnv, channelParam } from "../access/context";
-import { parseSessionRequest, sessionPath } from "../access/session-request";
-import { readJsonObject } from "../http/json-body";
+import { SESSION_MODES, sessionPath, sessionRequestSchema } from "../access/session-request";
+import { channelParams, json, problem, Time } from "./common-schemas";
+import { apiRoute } from "./endpoint";
 
 /**
  * `POST /v1/channels/:ch/sessions {mode: "live"|"range"|"clip", start?, end?, expiresIn?}`
@@ -14,39 +14,71 @@ import { readJsonObject } from "../http/json-body";
  * Creating a session is a write (it mints a credential): it needs the token.
  * Nothing is stored: the signature is the session.
  */
-export function sessionsHandler(deps: ApiDeps): Handler<ApiEnv> {
-  return async (c) => {
-    const channel = channelParam(c);
-    const req = parseSessionRequest(await readJsonObject(c.req.raw), deps.config.maxRangeHours);
-    const key = deps.config.signingKey;
-    if (!key) {
-      throw new KirokuError(
-        "SIGNED_URLS_DISABLED",
-        "signed URLs are not enabled on this server (set SIGNING_SECRET or API_TOKEN)",
-        501,
+export const sessionsRoute = apiRoute(
+  (limits) => ({
+    method: "post",
+    path: "/v1/channels/{ch}/sessions",
+    operationId: "createSession",
+    tag: "channels",
+    summary: "A signed, expiring playback URL",
+    description:
+      "Live, a range playlist, or a range as one file to download; any player or browser opens it without headers. Nothing is stored: the signature is the session.",
+    access: "admin",
+    storage: false,
+    params: channelParams,
+    body: sessionRequestSchema(limits.maxRangeHours).openapi("SessionRequest"),
+    responses: {
+      "201": json("The session.", SessionSchema),
+      "501": problem("SIGNED_URLS_DISABLED: the server has no signing key."),
+    },
+  }),
+  (deps) =>
+    async (c, { params, body: req }) => {
+      const channel = params.ch;
+      const key = deps.config.signingKey;
+      if (!key) {
+        throw new KirokuError(
+          "SIGNED_URLS_DISABLED",
+          "signed URLs are not enabled on this server (set SIGNING_SECRET or API_TOKEN)",
+          501,
+        );
+      }
+      const now = deps.now();
+      const expSeconds = Math.floor(now / 1000) + req.expiresInSeconds;
+      const path = sessionPath(key, channel, req, expSeconds);
+      const origin = requestOrigin(c.req.raw);
+      c.header("Cache-Control", "no-store");
+      return c.json(
+        {
+          url: `${origin}${path}`,
+          path,
+          channel,
+          mode: req.mode,
+          ...(req.mode !== "live"
+            ? { start: new Date(req.startMs).toISOString(), end: new Date(req.endMs).toISOString() }
+            : {}),
+          expiresIn: req.expiresInSeconds,
+          expiresAt: new Date(expSeconds * 1000).toISOString(),
+        },
+        201,
       );
-    }
-    const now = deps.now();
-    const expSeconds = Math.floor(now / 1000) + req.expiresInSeconds;
-    const path = sessionPath(key, channel, req, expSeconds);
-    const origin = requestOrigin(c.req.raw);
-    c.header("Cache-Control", "no-store");
-    return c.json(
-      {
-        url: `${origin}${path}`,
-        path,
-        channel,
-        mode: req.mode,
-        ...(req.mode !== "live"
-          ? { start: new Date(req.startMs).toISOString(), end: new Date(req.endMs).toISOString() }
-          : {}),
-        expiresIn: req.expiresInSeconds,
-        expiresAt: new Date(expSeconds * 1000).toISOString(),
-      },
-      201,
-    );
-  };
-}
+    },
+);
+
+const SessionSchema = z
+  .object({
+    url: z
+      .string()
+      .openapi({ description: "Absolute URL (`live.m3u8`, `vod.m3u8` or `clip.ts`, signed)." }),
+    path: z.string().openapi({ description: "The same without scheme and host." }),
+    channel: z.string(),
+    mode: z.enum(SESSION_MODES),
+    start: Time.optional(),
+    end: Time.optional(),
+    expiresIn: z.int(),
+    expiresAt: Time,
+  })
+  .openapi("Session");
 
 /** Scheme and host the client used, honouring X-Forwarded-Proto from a TLS-terminating proxy. */
 function requestOrigin(req: Request): string {

@@ -1,8 +1,10 @@
-import type { Handler } from "hono";
 import { refuseSigned } from "../access/admin-auth";
-import { type ApiDeps, type ApiEnv, accessOf, channelParam } from "../access/context";
+import { accessOf } from "../access/context";
 import { statJson } from "../channels/channel-state";
 import { getSettings, getStatus } from "../channels/channel-store";
+import { StatSchema } from "./channel-schemas";
+import { channelParams, json } from "./common-schemas";
+import { apiRoute } from "./endpoint";
 
 /**
  * `GET /v1/channels/:ch/stat` (OSS GetLiveChannelStat): Live, Idle or
@@ -11,15 +13,28 @@ import { getSettings, getStatus } from "../channels/channel-store";
  * segment, upload backlog and last error. Two GETs, no listing. A channel
  * nothing is known of is Idle, not 404: a camera about to be installed is idle.
  */
-export function statHandler(deps: ApiDeps): Handler<ApiEnv> {
-  return async (c) => {
-    const channel = channelParam(c);
-    refuseSigned(accessOf(c), "channel status");
-    const [settings, status] = await Promise.all([
-      getSettings(deps, channel, c.req.raw.signal),
-      getStatus(deps, channel, c.req.raw.signal),
-    ]);
-    c.header("Cache-Control", "private, no-cache");
-    return c.json(statJson(channel, settings, status, deps.now()));
-  };
-}
+export const statRoute = apiRoute(
+  () => ({
+    method: "get",
+    path: "/v1/channels/{ch}/stat",
+    operationId: "getChannelStat",
+    tag: "channels",
+    summary: "Live state and the recorder's heartbeat",
+    description: "A channel nothing is known of is Idle, not 404.",
+    access: "metadata",
+    storage: true,
+    params: channelParams,
+    responses: { "200": json("The stat.", StatSchema) },
+  }),
+  (deps) =>
+    async (c, { params }) => {
+      const channel = params.ch;
+      refuseSigned(accessOf(c), "channel status");
+      const [settings, status] = await Promise.all([
+        getSettings(deps, channel, c.req.raw.signal),
+        getStatus(deps, channel, c.req.raw.signal),
+      ]);
+      c.header("Cache-Control", "private, no-cache");
+      return c.json(statJson(channel, settings, status, deps.now()));
+    },
+);

@@ -1,14 +1,7 @@
+import { z } from "@hono/zod-openapi";
 import { formatTime, NotFoundError } from "@kiroku/shared";
-import type { Handler } from "hono";
 import { authorizeScope } from "../access/auth";
-import {
-  type ApiDeps,
-  type ApiEnv,
-  accessOf,
-  channelParam,
-  listRange,
-  rangeIsOver,
-} from "../access/context";
+import { accessOf, listRange, rangeIsOver } from "../access/context";
 import { urlPolicy } from "../access/segment-urls";
 import { API_DEFAULTS } from "../api-defaults";
 import {
@@ -17,11 +10,21 @@ import {
   matchesIfNoneMatch,
   shortCacheControl,
 } from "../http/http-cache";
-import { parseRangeQuery } from "../http/time-range";
+import { rangeQuery } from "../http/time-range";
 import { renderRangePlaylist } from "../playlists/m3u8";
 import { settledBefore } from "../playlists/upload-backlog";
+import { channelParams, problem, ref, text } from "./common-schemas";
+import { apiRoute } from "./endpoint";
 
 export const M3U8_TYPE = "application/vnd.apple.mpegurl";
+
+/** `If-None-Match`, as the document shows it: an ETag from an earlier answer. */
+export const IF_NONE_MATCH = z.object({
+  "If-None-Match": z
+    .string()
+    .optional()
+    .openapi({ description: "An ETag from an earlier answer: 304 when unchanged." }),
+});
 
 /**
  * `GET /v1/channels/:ch/vod.m3u8?start&end|duration`: every segment
@@ -32,50 +35,70 @@ export const M3U8_TYPE = "application/vnd.apple.mpegurl";
  * upload-backlog.ts; until then it is served fresh on every request). One
  * reaching into the future is a growing EVENT playlist (live replay).
  */
-export function vodHandler(deps: ApiDeps): Handler<ApiEnv> {
-  return async (c) => {
-    const channel = channelParam(c);
-    const range = parseRangeQuery((n) => c.req.query(n), deps.config.maxRangeHours);
-    const access = accessOf(c);
-    authorizeScope(deps.config, access, { channel, resource: "vod", ...range });
-    const now = deps.now();
-    const over = rangeIsOver(deps.config, range.endMs, now);
-    const finished = over && (await settledBefore(deps, channel, range.endMs, c.req.raw.signal));
-    const policy = urlPolicy(deps.config, access, now);
-    const shared = deps.config.publicPlayback;
-    const cacheKey = `${channel}|${range.startMs}|${range.endMs}|${policy.cacheTag}`;
-    const hit = finished ? deps.cache.get(cacheKey) : undefined;
-    let body: string;
-    let etag: string;
-    if (hit) {
-      ({ body, etag } = hit);
-    } else {
-      const segments = await listRange(deps, channel, range, c.req.raw.signal);
-      if (segments.length === 0) {
-        throw new NotFoundError(
-          "NO_SEGMENTS",
-          `no segments of channel ${channel} between ${formatTime(range.startMs)} and ${formatTime(range.endMs)}`,
-        );
+export const vodRoute = apiRoute(
+  (limits) => ({
+    method: "get",
+    path: "/v1/channels/{ch}/vod.m3u8",
+    operationId: "getRangePlaylist",
+    tag: "playback",
+    summary: "Range playlist",
+    description:
+      "Every segment overlapping the range, playback starting at `start`. A finished range is a VOD playlist (with ETag), cached as immutable once the recorder's heartbeat says no upload for it is still on its way; one reaching into the future a growing EVENT playlist.",
+    access: "playback",
+    storage: true,
+    params: channelParams,
+    query: rangeQuery(limits.maxRangeHours),
+    headers: IF_NONE_MATCH,
+    responses: {
+      "200": text("HLS playlist.", M3U8_TYPE, { ETag: ref("headers", "ETag") }),
+      "304": ref("responses", "NotModified"),
+      "404": problem("NO_SEGMENTS: the range holds no segment."),
+    },
+  }),
+  (deps) =>
+    async (c, { params, query }) => {
+      const channel = params.ch;
+      const { range } = query;
+      const access = accessOf(c);
+      authorizeScope(deps.config, access, { channel, resource: "vod", ...range });
+      const now = deps.now();
+      const over = rangeIsOver(deps.config, range.endMs, now);
+      const finished = over && (await settledBefore(deps, channel, range.endMs, c.req.raw.signal));
+      const policy = urlPolicy(deps.config, access, now);
+      const shared = deps.config.publicPlayback;
+      const cacheKey = `${channel}|${range.startMs}|${range.endMs}|${policy.cacheTag}`;
+      const hit = finished ? deps.cache.get(cacheKey) : undefined;
+      let body: string;
+      let etag: string;
+      if (hit) {
+        ({ body, etag } = hit);
+      } else {
+        const segments = await listRange(deps, channel, range, c.req.raw.signal);
+        if (segments.length === 0) {
+          throw new NotFoundError(
+            "NO_SEGMENTS",
+            `no segments of channel ${channel} between ${formatTime(range.startMs)} and ${formatTime(range.endMs)}`,
+          );
+        }
+        const uri = await deps.urls.builder(channel, policy);
+        body = renderRangePlaylist({
+          entries: segments.map((s) => ({ ...s, uri: uri(s) })),
+          requestedStartMs: range.startMs,
+          type: over ? "VOD" : "EVENT",
+          gapToleranceMs: API_DEFAULTS.GAP_TOLERANCE_MS,
+        });
+        etag = etagOf(body);
+        if (finished) deps.cache.set(cacheKey, { body, etag });
       }
-      const uri = await deps.urls.builder(channel, policy);
-      body = renderRangePlaylist({
-        entries: segments.map((s) => ({ ...s, uri: uri(s) })),
-        requestedStartMs: range.startMs,
-        type: over ? "VOD" : "EVENT",
-        gapToleranceMs: API_DEFAULTS.GAP_TOLERANCE_MS,
-      });
-      etag = etagOf(body);
-      if (finished) deps.cache.set(cacheKey, { body, etag });
-    }
-    c.header(
-      "Cache-Control",
-      finished
-        ? immutableCacheControl(shared, policy.cacheUntilMs, now)
-        : shortCacheControl(shared),
-    );
-    c.header("ETag", etag);
-    if (matchesIfNoneMatch(c.req.header("If-None-Match"), etag)) return c.body(null, 304);
-    c.header("Content-Type", M3U8_TYPE);
-    return c.body(body);
-  };
-}
+      c.header(
+        "Cache-Control",
+        finished
+          ? immutableCacheControl(shared, policy.cacheUntilMs, now)
+          : shortCacheControl(shared),
+      );
+      c.header("ETag", etag);
+      if (matchesIfNoneMatch(c.req.header("If-None-Match"), etag)) return c.body(null, 304);
+      c.header("Content-Type", M3U8_TYPE);
+      return c.body(body);
+    },
+);

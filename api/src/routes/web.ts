@@ -1,8 +1,11 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { z } from "@hono/zod-openapi";
 import type { Context, Handler } from "hono";
 import type { ApiEnv } from "../access/context";
+import { problem, ref, text } from "./common-schemas";
+import { apiRoute } from "./endpoint";
 
 /**
  * `GET /` and `GET /assets/*`: the web page (api/web, bundled by
@@ -80,3 +83,61 @@ function readWebFile(name: string): WebFile | null {
   }
   return null;
 }
+
+/** `GET /`: the page, declared for the document. */
+export const webPageRoute = apiRoute(
+  () => ({
+    method: "get",
+    path: "/",
+    operationId: "getWebPage",
+    tag: "web",
+    summary: "The web page",
+    description: "Channels, day timeline, player and range actions. Plain text when not built.",
+    access: "open",
+    storage: false,
+    responses: {
+      "200": text("The page.", "text/html", { ETag: ref("headers", "ETag") }),
+      "304": ref("responses", "NotModified"),
+    },
+  }),
+  () => {
+    const { page } = webHandlers();
+    return (c) => page(c, async () => {}) as Response | Promise<Response>;
+  },
+);
+
+/** `GET /assets/{file}`: a script, style sheet or source map of the page. */
+export const webAssetRoute = apiRoute(
+  () => ({
+    method: "get",
+    path: "/assets/{file}",
+    operationId: "getWebAsset",
+    tag: "web",
+    summary: "A script, style sheet or source map of the web page",
+    access: "open",
+    storage: false,
+    params: z.object({
+      file: z.string().openapi({
+        param: { name: "file", in: "path" },
+        description: "Asset name, e.g. `app.js`.",
+      }),
+    }),
+    responses: {
+      "200": {
+        description: "The asset.",
+        headers: { ETag: ref("headers", "ETag") },
+        content: {
+          "text/javascript": { schema: z.string() },
+          "text/css": { schema: z.string() },
+          "application/json": { schema: z.object({}) },
+        },
+      },
+      "304": ref("responses", "NotModified"),
+      "404": problem("NOT_FOUND: no such asset."),
+    },
+  }),
+  () => {
+    const { asset } = webHandlers();
+    return (c) => asset(c, async () => {}) as Response | Promise<Response>;
+  },
+);
