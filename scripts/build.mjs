@@ -2,7 +2,7 @@
 // Workspace packages (@kiroku/*) and the package's own transitive needs are
 // bundled in; the entry's own package dependencies stay external (they are
 // installed beside it), except for the Lambda bundle, which carries everything.
-import { cpSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -32,6 +32,21 @@ const banner = {
   ].join("\n"),
 };
 
+/**
+ * V8 keeps each script's source in memory for as long as the process runs,
+ * one byte per character only when every character is Latin-1; a single
+ * other character (an em dash in a comment) makes it two bytes per
+ * character: 2.4 MB instead of 1.2 MB of the recorder's heap on a Pi.
+ * esbuild escapes non-ASCII in code (`charset: "ascii"`) but copies comments
+ * as they are: replace what is left, one UTF-16 unit for one, so source map
+ * columns stay right.
+ */
+function keepSourceOneByte(file) {
+  const text = readFileSync(file, "utf8");
+  const fixed = text.replace(/[^\u0000-\u00ff]/g, "?");
+  if (fixed !== text) writeFileSync(file, fixed);
+}
+
 const started = Date.now();
 for (const [pkg, src, out, bundleAll] of entries) {
   if (only.length > 0 && !only.includes(pkg)) continue;
@@ -55,8 +70,10 @@ for (const [pkg, src, out, bundleAll] of entries) {
     alias,
     external,
     banner,
+    charset: "ascii",
     logLevel: "warning",
   });
+  keepSourceOneByte(outfile);
   console.log(
     `built ${path.relative(root, outfile)} (${(statSync(outfile).size / 1024).toFixed(0)} KiB)`,
   );

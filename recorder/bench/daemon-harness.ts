@@ -38,6 +38,8 @@ export interface DaemonBenchOptions {
   parentDir?: string;
   /** Extra environment for the daemon (e.g. LOG_LEVEL). */
   env?: Record<string, string>;
+  /** The daemon's stdout (its log, and V8's `--trace-gc` lines): dropped unless "inherit". */
+  stdout?: "ignore" | "inherit";
 }
 
 /** A recorder daemon under measurement, with its own spool and S3 server. */
@@ -107,7 +109,7 @@ export async function startDaemonUnderTest(opts: DaemonBenchOptions): Promise<Da
       LOG_LEVEL: "warn",
       ...opts.env,
     },
-    stdio: ["ignore", "ignore", "inherit"],
+    stdio: ["ignore", opts.stdout ?? "ignore", "inherit"],
   });
   const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
   const s3 = createS3Client({
