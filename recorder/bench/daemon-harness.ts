@@ -23,6 +23,13 @@ export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
  */
 export const RECORDER_NODE_FLAGS = "--max-semi-space-size=1 --optimize-for-size";
 
+/**
+ * glibc's arena limit as the systemd unit and `pnpm recorder` set it
+ * (MALLOC_ARENA_MAX=2). RECORDER_MALLOC_ARENA_MAX overrides it; empty leaves
+ * glibc's default (8 arenas per core), to compare.
+ */
+export const RECORDER_MALLOC_ARENA_MAX = "2";
+
 export interface DaemonBenchOptions {
   /** Names the work folder, e.g. `soak-1ch`. */
   label: string;
@@ -96,6 +103,7 @@ export async function startDaemonUnderTest(opts: DaemonBenchOptions): Promise<Da
   const nodeFlags = (process.env.RECORDER_NODE_FLAGS ?? RECORDER_NODE_FLAGS)
     .split(" ")
     .filter(Boolean);
+  const arenas = process.env.RECORDER_MALLOC_ARENA_MAX ?? RECORDER_MALLOC_ARENA_MAX;
   const child = spawn(process.execPath, [...nodeFlags, cli, "run", "--config", configFile], {
     cwd: work,
     env: {
@@ -107,6 +115,7 @@ export async function startDaemonUnderTest(opts: DaemonBenchOptions): Promise<Da
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
       LOG_FORMAT: "json",
       LOG_LEVEL: "warn",
+      ...(arenas ? { MALLOC_ARENA_MAX: arenas } : {}),
       ...opts.env,
     },
     stdio: ["ignore", opts.stdout ?? "ignore", "inherit"],
@@ -168,8 +177,20 @@ export async function cpuTicks(pid: number): Promise<number> {
 
 /** Resident set size in MB (VmRSS of /proc/PID/status). */
 export async function rssMb(pid: number): Promise<number> {
+  return (await residentMb(pid)).rss;
+}
+
+/**
+ * VmRSS split as /proc/PID/status splits it: `anon` (heap, stacks, malloc:
+ * the process's own memory) and `file` (pages of mapped files, mostly the
+ * node binary's code: shared and reclaimable).
+ */
+export async function residentMb(
+  pid: number,
+): Promise<{ rss: number; anon: number; file: number }> {
   const status = await readFile(`/proc/${pid}/status`, "utf8");
-  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { rss: kb("VmRSS") / 1024, anon: kb("RssAnon") / 1024, file: kb("RssFile") / 1024 };
 }
 
 /**

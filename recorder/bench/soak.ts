@@ -7,13 +7,19 @@
 // - Memory: VmRSS of the daemon's Node process every SOAK_SAMPLE_SECONDS
 //   (default 5); reported at warm-up (SOAK_WARMUP_MINUTES, default 3), at the
 //   end, the median and peak after warm-up, and the least-squares slope after
-//   warm-up in MB/hour. Targets: under 80 MB with one channel, slope under
-//   5 MB/hour.
+//   warm-up in MB/hour, for VmRSS and for its anonymous part (RssAnon: the
+//   process's own memory, without the node binary's shared code pages).
+//   Targets: under 80 MB with one channel, slope under 5 MB/hour.
 // - SD card: bytes the daemon and its ffmpeg children wrote (/proc/PID/io of
 //   the process tree, read just before the stop; the daemon's counters hold
 //   those of ffmpeg attempts it has reaped), against the video bytes produced
 //   (segment objects in the bucket plus segments still in the spool). Write
-//   amplification = write_bytes / video bytes; target ≤ 1.1.
+//   amplification = write_bytes / video bytes; target ≤ 1.1. write_bytes is
+//   counted when a page is dirtied; the "net" figure takes away
+//   cancelled_write_bytes (files deleted before the kernel wrote them back:
+//   a segment uploaded and deleted within ~30 s and never fsynced may never
+//   reach the card). wchar counts every write(2), the uploads' socket writes
+//   included, so it is about 2× the video and not a disk figure.
 //
 // The test pattern is small (SOAK_VIDEO_SIZE 320x240 at SOAK_FRAMERATE 10)
 // so that 5 encodes fit beside other work on a 2-core machine; segments are
@@ -30,8 +36,10 @@ import {
   type IoCounters,
   leastSquaresSlope,
   median,
+  RECORDER_MALLOC_ARENA_MAX,
+  RECORDER_NODE_FLAGS,
+  residentMb,
   root,
-  rssMb,
   sleep,
   startDaemonUnderTest,
   treeIoCounters,
@@ -88,11 +96,15 @@ interface SoakResult {
   rssMbMedian: number;
   rssMbMax: number;
   rssSlopeMbPerHour: number;
+  anonMbWarmup: number;
+  anonMbEnd: number;
+  anonSlopeMbPerHour: number;
   videoBytes: number;
   writeBytes: number;
   cancelledWriteBytes: number;
   wchar: number;
   writeAmplification: number;
+  netWriteAmplification: number;
   wcharAmplification: number;
   writtenMbPerHour: number;
   exitCode: number | null;
@@ -109,20 +121,25 @@ async function soak(channels: number): Promise<SoakResult> {
     parentDir,
   });
   const t0 = performance.now();
-  const csv = ["seconds,rss_mb,wchar,write_bytes"];
+  const csv = ["seconds,rss_mb,anon_mb,file_mb,wchar,write_bytes,cancelled_write_bytes"];
   const at: number[] = [];
   const rss: number[] = [];
+  const anon: number[] = [];
   let io: IoCounters = { wchar: 0, writeBytes: 0, cancelledWriteBytes: 0 };
   const end = minutes * 60_000;
   let nextLog = 60_000;
   while (performance.now() - t0 < end) {
     await sleep(Math.min(sampleSeconds * 1000, Math.max(0, end - (performance.now() - t0))));
     const s = (performance.now() - t0) / 1000;
-    const r = await rssMb(daemon.pid);
+    const mem = await residentMb(daemon.pid);
+    const r = mem.rss;
     io = await treeIoCounters(daemon.pid);
     at.push(s);
     rss.push(r);
-    csv.push(`${s.toFixed(1)},${r.toFixed(2)},${io.wchar},${io.writeBytes}`);
+    anon.push(mem.anon);
+    csv.push(
+      `${s.toFixed(1)},${r.toFixed(2)},${mem.anon.toFixed(2)},${mem.file.toFixed(2)},${io.wchar},${io.writeBytes},${io.cancelledWriteBytes}`,
+    );
     if (s * 1000 >= nextLog) {
       log(`${label} ${(s / 60).toFixed(0)} min: RSS ${r.toFixed(1)} MB`);
       nextLog += 60_000;
@@ -139,6 +156,7 @@ async function soak(channels: number): Promise<SoakResult> {
   const warm = at.findIndex((s) => s >= warmupMinutes * 60);
   const after = warm < 0 ? [] : rss.slice(warm);
   const afterAt = warm < 0 ? [] : at.slice(warm);
+  const anonAfter = warm < 0 ? [] : anon.slice(warm);
   const hours = minutes / 60;
   const round = (x: number, d = 1) => Number(x.toFixed(d));
   return {
@@ -150,11 +168,15 @@ async function soak(channels: number): Promise<SoakResult> {
     rssMbMedian: round(median(after)),
     rssMbMax: round(Math.max(...after)),
     rssSlopeMbPerHour: round(leastSquaresSlope(afterAt, after) * 3600, 2),
+    anonMbWarmup: round(anon[warm] ?? Number.NaN),
+    anonMbEnd: round(anon.at(-1) ?? Number.NaN),
+    anonSlopeMbPerHour: round(leastSquaresSlope(afterAt, anonAfter) * 3600, 2),
     videoBytes,
     writeBytes: io.writeBytes,
     cancelledWriteBytes: io.cancelledWriteBytes,
     wchar: io.wchar,
     writeAmplification: round(io.writeBytes / videoBytes, 3),
+    netWriteAmplification: round((io.writeBytes - io.cancelledWriteBytes) / videoBytes, 3),
     wcharAmplification: round(io.wchar / videoBytes, 3),
     writtenMbPerHour: round(io.writeBytes / 1e6 / hours),
     exitCode,
@@ -170,7 +192,7 @@ const results = await Promise.all(channelCounts.map((n) => soak(n)));
 
 for (const r of results) {
   console.log(
-    `${r.channels} channel(s): RSS ${r.rssMbWarmup} MB at ${warmupMinutes} min → ${r.rssMbEnd} MB at ${minutes} min (median ${r.rssMbMedian}, peak ${r.rssMbMax}), slope ${r.rssSlopeMbPerHour} MB/h; ${r.segmentsUploaded} segments uploaded; wrote ${(r.writeBytes / 1e6).toFixed(1)} MB to disk (wchar ${(r.wchar / 1e6).toFixed(1)} MB) for ${(r.videoBytes / 1e6).toFixed(1)} MB of video: ×${r.writeAmplification} (wchar ×${r.wcharAmplification}), ${r.writtenMbPerHour} MB/h; exit ${r.exitCode}`,
+    `${r.channels} channel(s): RSS ${r.rssMbWarmup} MB at ${warmupMinutes} min → ${r.rssMbEnd} MB at ${minutes} min (median ${r.rssMbMedian}, peak ${r.rssMbMax}), slope ${r.rssSlopeMbPerHour} MB/h (anonymous part ${r.anonMbWarmup} → ${r.anonMbEnd} MB, ${r.anonSlopeMbPerHour} MB/h); ${r.segmentsUploaded} segments uploaded; wrote ${(r.writeBytes / 1e6).toFixed(1)} MB (write_bytes) for ${(r.videoBytes / 1e6).toFixed(1)} MB of video: ×${r.writeAmplification}, ${r.writtenMbPerHour} MB/h; ×${r.netWriteAmplification} after deleted-before-writeback (cancelled_write_bytes); wchar ×${r.wcharAmplification} (includes the uploads' socket writes); exit ${r.exitCode}`,
   );
 }
 console.log(
@@ -180,6 +202,8 @@ console.log(
     targetDuration,
     testPattern: `${videoSize}@${framerate}`,
     fileSystem: fsType,
+    nodeFlags: process.env.RECORDER_NODE_FLAGS ?? RECORDER_NODE_FLAGS,
+    mallocArenaMax: process.env.RECORDER_MALLOC_ARENA_MAX ?? RECORDER_MALLOC_ARENA_MAX,
     ...Object.fromEntries(results.map((r) => [`${r.channels}ch`, r])),
     targetRssMb1ch: 80,
     targetSlopeMbPerHour: 5,
