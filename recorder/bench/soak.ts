@@ -111,7 +111,8 @@ interface SoakResult {
 }
 
 async function soak(channels: number): Promise<SoakResult> {
-  const label = `soak-${channels}ch`;
+  // SOAK_TAG names a variant's files (e.g. a control run beside the main one).
+  const label = `soak-${channels}ch${process.env.SOAK_TAG ? `-${process.env.SOAK_TAG}` : ""}`;
   const daemon: DaemonUnderTest = await startDaemonUnderTest({
     label,
     channels,
