@@ -8,7 +8,8 @@
 //   (default 5); reported at warm-up (SOAK_WARMUP_MINUTES, default 3), at the
 //   end, the median and peak after warm-up, and the least-squares slope after
 //   warm-up in MB/hour, for VmRSS and for its anonymous part (RssAnon: the
-//   process's own memory, without the node binary's shared code pages).
+//   process's own memory, without the node binary's shared code pages), and
+//   the slope of the 5-minute troughs (what full collections leave).
 //   Targets: under 80 MB with one channel, slope under 5 MB/hour.
 // - SD card: bytes the daemon and its ffmpeg children wrote (/proc/PID/io of
 //   the process tree, read just before the stop; the daemon's counters hold
@@ -87,6 +88,25 @@ function spoolSegmentBytes(dir: string): number {
   return sum;
 }
 
+/**
+ * RSS rises between V8's full collections and falls after them, a sawtooth
+ * minutes long that tilts a least-squares line over 20 minutes either way.
+ * What a full collection leaves is the floor: the slope of the lowest sample
+ * of each 5-minute window (MB per second; 0 with fewer than two windows).
+ */
+function troughSlope(at: number[], mb: number[], windowS = 300): number {
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (let start = at[0] ?? 0; start + windowS <= (at.at(-1) ?? 0) + 1e-9; start += windowS) {
+    let min = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < at.length; i++)
+      if (at[i]! >= start && at[i]! < start + windowS) min = Math.min(min, mb[i]!);
+    xs.push(start + windowS / 2);
+    ys.push(min);
+  }
+  return leastSquaresSlope(xs, ys);
+}
+
 interface SoakResult {
   channels: number;
   samples: number;
@@ -96,6 +116,7 @@ interface SoakResult {
   rssMbMedian: number;
   rssMbMax: number;
   rssSlopeMbPerHour: number;
+  rssTroughSlopeMbPerHour: number;
   anonMbWarmup: number;
   anonMbEnd: number;
   anonSlopeMbPerHour: number;
@@ -169,6 +190,7 @@ async function soak(channels: number): Promise<SoakResult> {
     rssMbMedian: round(median(after)),
     rssMbMax: round(Math.max(...after)),
     rssSlopeMbPerHour: round(leastSquaresSlope(afterAt, after) * 3600, 2),
+    rssTroughSlopeMbPerHour: round(troughSlope(afterAt, after) * 3600, 2),
     anonMbWarmup: round(anon[warm] ?? Number.NaN),
     anonMbEnd: round(anon.at(-1) ?? Number.NaN),
     anonSlopeMbPerHour: round(leastSquaresSlope(afterAt, anonAfter) * 3600, 2),
@@ -193,7 +215,7 @@ const results = await Promise.all(channelCounts.map((n) => soak(n)));
 
 for (const r of results) {
   console.log(
-    `${r.channels} channel(s): RSS ${r.rssMbWarmup} MB at ${warmupMinutes} min → ${r.rssMbEnd} MB at ${minutes} min (median ${r.rssMbMedian}, peak ${r.rssMbMax}), slope ${r.rssSlopeMbPerHour} MB/h (anonymous part ${r.anonMbWarmup} → ${r.anonMbEnd} MB, ${r.anonSlopeMbPerHour} MB/h); ${r.segmentsUploaded} segments uploaded; wrote ${(r.writeBytes / 1e6).toFixed(1)} MB (write_bytes) for ${(r.videoBytes / 1e6).toFixed(1)} MB of video: ×${r.writeAmplification}, ${r.writtenMbPerHour} MB/h; ×${r.netWriteAmplification} after deleted-before-writeback (cancelled_write_bytes); wchar ×${r.wcharAmplification} (includes the uploads' socket writes); exit ${r.exitCode}`,
+    `${r.channels} channel(s): RSS ${r.rssMbWarmup} MB at ${warmupMinutes} min → ${r.rssMbEnd} MB at ${minutes} min (median ${r.rssMbMedian}, peak ${r.rssMbMax}), slope ${r.rssSlopeMbPerHour} MB/h (of the 5-minute troughs ${r.rssTroughSlopeMbPerHour} MB/h; anonymous part ${r.anonMbWarmup} → ${r.anonMbEnd} MB, ${r.anonSlopeMbPerHour} MB/h); ${r.segmentsUploaded} segments uploaded; wrote ${(r.writeBytes / 1e6).toFixed(1)} MB (write_bytes) for ${(r.videoBytes / 1e6).toFixed(1)} MB of video: ×${r.writeAmplification}, ${r.writtenMbPerHour} MB/h; ×${r.netWriteAmplification} after deleted-before-writeback (cancelled_write_bytes); wchar ×${r.wcharAmplification} (includes the uploads' socket writes); exit ${r.exitCode}`,
   );
 }
 console.log(
