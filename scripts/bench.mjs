@@ -2,7 +2,8 @@
 // memory and CPU never colour another's), reads the JSON each prints on its
 // last line, and prints one table. Figures are medians and same-run ratios;
 // the machine is named so results can be compared. `pnpm bench NAME…` runs
-// only the benchmarks whose name contains one of the words.
+// only the benchmarks whose name contains one of the words. Long benchmarks
+// (the 20-minute soak) run only when named: `pnpm bench soak`.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -22,10 +23,20 @@ const benchmarks = [
   ["recorder-start", "recorder/bench/start-delay.ts"],
 ];
 
+/** Run only when named (`pnpm bench soak`): name → script, why it is left out of the plain run. */
+const longBenchmarks = [
+  [
+    "soak",
+    "recorder/bench/soak.ts",
+    "recorder RSS slope and bytes written over 20 minutes, 1 and 4 channels (SOAK_MINUTES=1 for a smoke run)",
+  ],
+];
+
 const filters = process.argv.slice(2);
-const selected = benchmarks.filter(
-  ([name]) => filters.length === 0 || filters.some((f) => name.includes(f)),
-);
+const selected =
+  filters.length === 0
+    ? benchmarks
+    : [...benchmarks, ...longBenchmarks].filter(([name]) => filters.some((f) => name.includes(f)));
 const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.arch()}`;
 console.log(`Kiroku benchmarks on ${machine}\n`);
 
@@ -81,4 +92,7 @@ writeFileSync(
 console.log(
   `\n${results.length} benchmarks done, ${failures} failed; figures in test-artifacts/bench.json`,
 );
+if (filters.length === 0)
+  for (const [name, , what] of longBenchmarks)
+    console.log(`not run by default: ${name}, ${what}: \`pnpm bench ${name}\``);
 process.exit(failures === 0 ? 0 : 1);

@@ -40,6 +40,19 @@ const banner = {
   ].join("\n"),
 };
 
+/**
+ * V8 keeps each script's source in memory for as long as the process runs,
+ * one byte per character only when every character is Latin-1; a single
+ * other character (an em dash in a comment) makes it two bytes per
+ * character: 2.4 MB instead of 1.2 MB of the recorder's heap on a Pi.
+ * esbuild escapes non-ASCII in code (`charset: "ascii"`) but copies comments
+ * as they are: replace what is left, one UTF-16 unit for one, so source map
+ * columns stay right.
+ */
+function oneByteSource(text) {
+  return text.replace(/[^\u0000-\u00ff]/g, "?");
+}
+
 const started = Date.now();
 for (const [pkg, src, out, bundleAll] of entries) {
   if (only.length > 0 && !only.includes(pkg)) continue;
@@ -63,6 +76,7 @@ for (const [pkg, src, out, bundleAll] of entries) {
     alias,
     external,
     banner,
+    charset: "ascii",
     logLevel: "warning",
     write: false,
   });
@@ -110,7 +124,8 @@ function writeAtomically(files) {
   for (const file of files) {
     mkdirSync(path.dirname(file.path), { recursive: true });
     const temp = `${file.path}.${process.pid}.tmp`;
-    writeFileSync(temp, file.contents);
+    // Scripts get oneByteSource; source maps and other files stay as esbuild made them.
+    writeFileSync(temp, /\.m?js$/.test(file.path) ? oneByteSource(file.text) : file.contents);
     renameSync(temp, file.path);
   }
 }

@@ -126,7 +126,12 @@ start(
   "recorder",
   "recorder/dist/cli.js",
   ["run", "--config", configFile],
-  { ...common, SPOOL_DIR: path.join(data, "spool"), METRICS_PORT: String(metricsPort) },
+  {
+    ...common,
+    SPOOL_DIR: path.join(data, "spool"),
+    METRICS_PORT: String(metricsPort),
+    MALLOC_ARENA_MAX: "2", // as the systemd unit runs it
+  },
   ["--max-semi-space-size=1", "--optimize-for-size"], // as the systemd unit runs it
 );
 start("api", "api/dist/cli.js", [], {
