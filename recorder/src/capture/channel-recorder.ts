@@ -1,13 +1,20 @@
 import { EventEmitter } from "node:events";
-import { mkdir, stat, writeFile } from "node:fs/promises";
+import { mkdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { Backoff, type BackoffOptions, DEFAULT_BACKOFF, type Logger } from "@kiroku/shared";
 import type { ChannelConfig } from "../recorder-config";
 import { sourceTimeoutSeconds } from "../source";
 import type { CompletedSegment, MediaInfo } from "../spool/completed-segment";
-import { moveNoClobber, moveToPartial } from "../spool/file-moves";
+import { writeDurable } from "../spool/durable-write";
+import { moveToPartial } from "../spool/file-moves";
+import { queueSegment } from "../spool/queue-handover";
 import { listNames } from "../spool/spool";
-import { type ChannelSpool, channelSpool, queueFileName } from "../spool/spool-layout";
+import {
+  type ChannelSpool,
+  channelSpool,
+  parseQueueFileName,
+  queueFileName,
+} from "../spool/spool-layout";
 import { SpoolState } from "../spool/spool-state";
 import { AttemptOutput, attemptFolder, type ClosedSegmentFile } from "./attempt-output";
 import { buildFfmpegArgs } from "./ffmpeg-args";
@@ -44,9 +51,10 @@ import { StreamInfoParser } from "./stream-info";
  *   recorder that was killed outright is stopped at the next start before
  *   its folder is recovered (leftover-ffmpeg.ts).
  * - Segments: see attempt-output.ts (completion), run-clock.ts (time model)
- *   and spool-state.ts (run/seq counters). Each completed segment is moved
- *   into `queue/` under its final name, the counters are persisted, and only
- *   then `onSegment` is called.
+ *   and spool-state.ts (run/seq counters). For each completed segment the
+ *   counters are persisted, the file is moved durably into `queue/` under
+ *   its final name (spool/queue-handover.ts), and only then `onSegment` is
+ *   called.
  */
 export type ChannelStateName = "recording" | "reconnecting" | "stopped";
 
@@ -309,7 +317,7 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
       onLine: (line) => this.onLine(attempt, line),
       onSpawn: (pid) => {
         // Lets a later recorder stop this ffmpeg should this process die first.
-        attempt.pidFile = writeFile(path.join(dir, FFMPEG_PID_NAME), `${pid}\n`).catch(() => {});
+        attempt.pidFile = writeDurable(path.join(dir, FFMPEG_PID_NAME), `${pid}\n`).catch(() => {});
         this.emit("spawned", { channel: this.opts.channel.name, attempt: id, pid });
       },
     });
@@ -345,6 +353,12 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
   /** One closed segment: place it in time, number it, move it to the queue, persist, announce. */
   private async complete(attempt: Attempt, closed: ClosedSegmentFile): Promise<void> {
     const state = this.state!;
+    // Queued already before a crash (between link and unlink, or since uploaded): never twice.
+    const earlier = await attempt.output.recognise(closed.file);
+    if (earlier) {
+      if (earlier.kind === "requeued") this.announceRequeued(earlier.path, closed.bytes);
+      return;
+    }
     const placed = attempt.runClock.place(closed.entry, closed.closedAtMs);
     if (placed.durationMs <= 0) {
       await moveToPartial(this.spool, `a${attempt.id}_${path.basename(closed.file)}`, closed.file);
@@ -375,9 +389,14 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
       run: attempt.run!,
       seq: state.takeSeq(),
     };
-    const target = path.join(this.spool.queue, queueFileName(ref));
-    await moveNoClobber(closed.file, target);
+    // The counters first: a key in the queue journal or queue/ must never be handed out again.
     await state.save();
+    // fsync, journal, link into queue/, fsync queue/, unlink (spool/queue-handover.ts).
+    const { path: target } = await queueSegment({
+      file: closed.file,
+      queueName: queueFileName(ref),
+      spool: this.spool,
+    });
     const seg: CompletedSegment = { ...ref, path: target, bytes: closed.bytes, media };
     attempt.segments++;
     this.armWatchdog(attempt, this.stallMs);
@@ -407,6 +426,17 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
     );
     try {
       this.opts.onSegment(seg);
+    } catch (err) {
+      this.log.error({ err: String(err) }, "onSegment handler threw");
+    }
+  }
+
+  /** A segment queued before a crash whose queue name was lost, queued again under its key. */
+  private announceRequeued(file: string, bytes: number): void {
+    const ref = parseQueueFileName(this.opts.channel.name, path.basename(file));
+    if (!ref) return;
+    try {
+      this.opts.onSegment({ ...ref, path: file, bytes });
     } catch (err) {
       this.log.error({ err: String(err) }, "onSegment handler threw");
     }

@@ -9,8 +9,8 @@ import {
   formatTime,
   statusKey,
 } from "@kiroku/shared";
+import { writeDurable } from "../spool/durable-write";
 import { channelSpool } from "../spool/spool-layout";
-import { writeAtomic } from "../spool/spool-state";
 import type { HealthEvent, QueueStats } from "../upload/uploader";
 import type { MetaWriter } from "./meta-writer";
 
@@ -214,7 +214,7 @@ export class StatusReporter {
     const next = previous
       .then(async () => {
         await mkdir(path.dirname(file), { recursive: true });
-        await writeAtomic(file, `${JSON.stringify(snapshot, null, 2)}\n`);
+        await writeDurable(file, `${JSON.stringify(snapshot, null, 2)}\n`);
       })
       .catch(() => {});
     this.localWrites.set(channel, next);
