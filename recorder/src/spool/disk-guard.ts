@@ -1,4 +1,4 @@
-import { statfs, unlink } from "node:fs/promises";
+import { lstat, statfs, unlink } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "@kiroku/shared";
 import type { CompletedSegment } from "./completed-segment";
@@ -13,7 +13,10 @@ import { channelSpool } from "./spool-layout";
  * whole spool folder (queue, uploaded copies, ffmpeg's file in progress,
  * partial files) and the free space, and keeps one segment of headroom (the
  * largest segment seen) so the file ffmpeg is writing cannot push it over
- * before the next check. When a bound would be crossed it deletes, in order:
+ * before the next check. Each file counts once however many names it has
+ * (by inode, as `du` does): a segment in the middle of its move into
+ * `queue/` has two names for a moment, and counting it twice would drop a
+ * segment for nothing. When a bound would be crossed it deletes, in order:
  *
  * 1. `partial/` files (never uploaded, kept only for inspection), oldest first;
  * 2. `uploaded/` copies (already safe in S3), oldest first;
@@ -160,12 +163,13 @@ export class DiskGuard {
       for (const f of files) {
         if (need() <= 0) break;
         const why = reason();
+        const freed = await bytesFreedByRemoving(f.path);
         try {
           await unlink(f.path);
         } catch {
           continue;
         }
-        removed(f.bytes);
+        removed(freed);
         this.opts.log.warn(
           { channel: f.channel, file: path.basename(f.path), bytes: f.bytes, reason: why },
           kind === "partial"
@@ -184,8 +188,9 @@ export class DiskGuard {
     for (const seg of this.opts.queue.waiting()) {
       if (need() <= 0) break;
       const why = reason();
+      const freed = await bytesFreedByRemoving(seg.path);
       if (!(await this.opts.queue.drop(seg.path, why))) continue;
-      removed(seg.bytes);
+      removed(freed);
       this.opts.onDelete?.({
         kind: "queued",
         channel: seg.channel,
@@ -217,4 +222,17 @@ export class DiskGuard {
       return null;
     }
   }
+}
+
+/**
+ * What removing one name of a file gives back: its size when it is the last
+ * name, nothing while another name holds the same inode (a segment in the
+ * middle of its move into `queue/`). Counting it freed would let the guard
+ * stop one file short; counting it twice in the usage (per name, not per
+ * inode) made it drop two segments where one was enough.
+ */
+async function bytesFreedByRemoving(file: string): Promise<number> {
+  const st = await lstat(file).catch(() => undefined);
+  if (!st) return 0;
+  return st.nlink > 1 ? 0 : st.size;
 }
