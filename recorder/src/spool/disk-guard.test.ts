@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from "node:fs/promises";
+import { link, mkdir, mkdtemp, readdir, rm, utimes, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { silentLogger } from "@kiroku/shared";
@@ -121,6 +121,29 @@ describe("DiskGuard", () => {
     expect(
       deleted.filter((d) => d.kind === "queued").every((d) => d.key?.startsWith("movie/cam/")),
     ).toBe(true);
+  });
+
+  it("counts a segment with two names (mid-move into queue/) once, and drops one segment where one is enough", async () => {
+    for (let seq = 1; seq <= 6; seq++) await queued(seq);
+    // s6 still has its attempt folder's name too (link done, unlink not yet).
+    const attempt = path.join(channelSpool(spoolDir, "cam").incoming, "a1");
+    await mkdir(attempt, { recursive: true });
+    const s6 = (await readdir(channelSpool(spoolDir, "cam").queue)).find((n) =>
+      n.endsWith("_s6.ts"),
+    )!;
+    await link(
+      path.join(channelSpool(spoolDir, "cam").queue, s6),
+      path.join(attempt, "seg000005.ts"),
+    );
+    expect(await folderBytes(spoolDir)).toBe(60 * KB);
+    // 60 kB + 10 kB headroom against a 60 kB bound: one 10 kB segment must go, not two.
+    const { s3, uploader, guard, deleted } = setup({ maxBytes: 60 * KB });
+    guard.noteSegment(10 * KB);
+    await uploader.resume();
+    await s3.waitFor(1);
+    const usage = await guard.check();
+    expect(order(deleted)).toEqual(["queued:s1"]);
+    expect(usage.spoolBytes).toBe(50 * KB);
   });
 
   it("never drops a segment while it is being uploaded, even the oldest", async () => {
