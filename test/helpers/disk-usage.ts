@@ -1,18 +1,28 @@
-import { lstatSync, readdirSync } from "node:fs";
-import path from "node:path";
+import { Worker } from "node:worker_threads";
 
 /**
- * The bytes a folder holds on disk as `du -sb` counts them: apparent sizes of
- * every regular file however deep, each inode once however many names it has
+ * Measures a folder on disk as `du -sb` counts it: apparent sizes of every
+ * regular file however deep, each inode once however many names it has
  * (hard links), symlinks not followed. Written here on purpose, not imported
  * from the recorder: a test of the spool bound must not measure with the
- * code under test. Synchronous, so one walk is one uninterrupted look.
+ * code under test.
+ *
+ * The sampler runs on a worker thread of its own that sleeps with
+ * `Atomics.wait` between walks, so neither the test's event loop (parsing a
+ * daemon's log, polling its metrics) nor timer coalescing delays a sample:
+ * on a busy machine only the scheduler can. Each walk is synchronous: one
+ * uninterrupted look.
  */
-export function duBytes(dir: string): number {
-  const seen = new Set<string>();
+const WORKER_SOURCE = `
+const { lstatSync, readdirSync } = require("node:fs");
+const path = require("node:path");
+const { parentPort, workerData } = require("node:worker_threads");
+
+function duBytes(dir) {
+  const seen = new Set();
   let total = 0;
-  const walk = (folder: string) => {
-    let names: string[];
+  const walk = (folder) => {
+    let names;
     try {
       names = readdirSync(folder);
     } catch {
@@ -20,7 +30,7 @@ export function duBytes(dir: string): number {
     }
     for (const name of names) {
       const p = path.join(folder, name);
-      let st: ReturnType<typeof lstatSync>;
+      let st;
       try {
         st = lstatSync(p, { bigint: true });
       } catch {
@@ -28,7 +38,7 @@ export function duBytes(dir: string): number {
       }
       if (st.isDirectory()) walk(p);
       else if (st.isFile()) {
-        const id = `${st.dev}:${st.ino}`;
+        const id = st.dev + ":" + st.ino;
         if (seen.has(id)) continue;
         seen.add(id);
         total += Number(st.size);
@@ -39,7 +49,32 @@ export function duBytes(dir: string): number {
   return total;
 }
 
-/** What a `SpoolSampler` saw. */
+const { dir, everyMs, limit, stop } = workerData;
+const flag = new Int32Array(stop);
+const gaps = [];
+const over = [];
+let overCount = 0, count = 0, peak = 0, peakAtMs = 0, last = 0;
+while (Atomics.load(flag, 0) === 0) {
+  const t = performance.now();
+  if (last > 0) gaps.push(t - last);
+  last = t;
+  const bytes = duBytes(dir);
+  count++;
+  if (bytes > peak) { peak = bytes; peakAtMs = Date.now(); }
+  if (bytes > limit) { overCount++; if (over.length < 20) over.push([Date.now(), bytes]); }
+  const wait = everyMs - (performance.now() - t);
+  if (wait > 0) Atomics.wait(flag, 0, 0, wait);
+}
+gaps.sort((a, b) => a - b);
+parentPort.postMessage({
+  count, peak, peakAtMs, over, overCount,
+  medianGapMs: gaps[Math.floor(gaps.length / 2)] ?? 0,
+  p99GapMs: gaps[Math.floor(gaps.length * 0.99)] ?? 0,
+  maxGapMs: gaps.at(-1) ?? 0,
+});
+`;
+
+/** What a disk usage sampler saw. */
 export interface SpoolSamples {
   count: number;
   /** Largest usage seen, bytes. */
@@ -49,54 +84,35 @@ export interface SpoolSamples {
   /** Samples over `limit`, each `[epoch ms, bytes]` (the first 20). */
   over: [number, number][];
   overCount: number;
-  /** Gaps between the starts of consecutive samples, ms: median and largest. */
+  /** Gaps between the starts of consecutive samples, ms. */
   medianGapMs: number;
+  p99GapMs: number;
   maxGapMs: number;
 }
 
 /**
- * Samples `duBytes(dir)` every `everyMs` (a timer that re-arms after each
- * walk) until `stop()`, keeping the peak and every sample over `limit`.
+ * Samples the `du -sb` usage of `dir` every `everyMs` on a worker thread
+ * until `stop()`, keeping the peak and every sample over `limit`.
  */
 export function sampleDiskUsage(dir: string, everyMs: number, limit: number) {
-  const gaps: number[] = [];
-  const over: [number, number][] = [];
-  let overCount = 0;
-  let count = 0;
-  let peak = 0;
-  let peakAtMs = 0;
-  let last = 0;
-  let timer: NodeJS.Timeout | undefined;
-  const tick = () => {
-    const t = performance.now();
-    if (last > 0) gaps.push(t - last);
-    last = t;
-    const bytes = duBytes(dir);
-    count++;
-    if (bytes > peak) {
-      peak = bytes;
-      peakAtMs = Date.now();
-    }
-    if (bytes > limit) {
-      overCount++;
-      if (over.length < 20) over.push([Date.now(), bytes]);
-    }
-    timer = setTimeout(tick, Math.max(0, everyMs - (performance.now() - t)));
-  };
-  tick();
+  const stop = new SharedArrayBuffer(4);
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { dir, everyMs, limit, stop },
+  });
+  const result = new Promise<SpoolSamples>((resolve, reject) => {
+    worker.once("message", resolve);
+    worker.once("error", reject);
+    worker.once("exit", (code) => reject(new Error(`disk usage sampler exited (${code})`)));
+  });
   return {
-    stop(): SpoolSamples {
-      if (timer) clearTimeout(timer);
-      const sorted = [...gaps].sort((a, b) => a - b);
-      return {
-        count,
-        peak,
-        peakAtMs,
-        over,
-        overCount,
-        medianGapMs: sorted[Math.floor(sorted.length / 2)] ?? 0,
-        maxGapMs: sorted.at(-1) ?? 0,
-      };
+    async stop(): Promise<SpoolSamples> {
+      const flag = new Int32Array(stop);
+      Atomics.store(flag, 0, 1);
+      Atomics.notify(flag, 0);
+      const samples = await result;
+      await worker.terminate();
+      return samples;
     },
   };
 }
