@@ -199,6 +199,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   await history.recoverOpenRuns(); // runs a crash left open: end reason "unknown"
   const resumed = await uploader.resume();
   for (const channel of uploader.channels()) metrics.addChannel(channel);
+  // The guard's headroom from the segments already spooled, before ffmpeg writes a new one.
+  for (const seg of uploader.waiting()) guard.noteSegment(seg.bytes);
   if (resumed > 0) log.info({ segments: resumed }, "uploading segments left in the spool");
   await guard.check().then(sampleDisk);
   guard.start(1_000);

@@ -22,10 +22,17 @@ export interface DaemonProcess {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `recorder run` with the env of a test (the S3 env of `s3` plus `env`). */
-export function startDaemon(env: Record<string, string>): DaemonProcess {
+/**
+ * Starts `recorder run` with the env of a test (the S3 env of `s3` plus `env`).
+ * `detached`: in a process group of its own, so a test can kill the group.
+ */
+export function startDaemon(
+  env: Record<string, string>,
+  opts: { detached?: boolean } = {},
+): DaemonProcess {
   const proc = spawn(process.execPath, ["--import", "tsx", "recorder/src/cli.ts", "run"], {
     cwd: root,
+    detached: opts.detached ?? false,
     env: {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       HOME: process.env.HOME ?? "/tmp",

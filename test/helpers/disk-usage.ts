@@ -1,4 +1,7 @@
-import { Worker } from "node:worker_threads";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 
 /**
  * Measures a folder on disk as `du -sb` counts it: apparent sizes of every
@@ -7,16 +10,16 @@ import { Worker } from "node:worker_threads";
  * from the recorder: a test of the spool bound must not measure with the
  * code under test.
  *
- * The sampler runs on a worker thread of its own that sleeps with
- * `Atomics.wait` between walks, so neither the test's event loop (parsing a
- * daemon's log, polling its metrics) nor timer coalescing delays a sample:
- * on a busy machine only the scheduler can. Each walk is synchronous: one
+ * The sampler is a small Node process of its own that sleeps with
+ * `Atomics.wait` between walks, so the test's event loop (parsing a daemon's
+ * log, polling its metrics) never delays a sample, and it asks for a higher
+ * scheduling priority (nice -10, when allowed) so a machine busy with other
+ * work does not thin its samples. Each walk is synchronous: one
  * uninterrupted look.
  */
-const WORKER_SOURCE = `
-const { lstatSync, readdirSync } = require("node:fs");
+const SAMPLER_SOURCE = `
+const { existsSync, lstatSync, readdirSync } = require("node:fs");
 const path = require("node:path");
-const { parentPort, workerData } = require("node:worker_threads");
 
 function duBytes(dir) {
   const seen = new Set();
@@ -49,12 +52,12 @@ function duBytes(dir) {
   return total;
 }
 
-const { dir, everyMs, limit, stop } = workerData;
-const flag = new Int32Array(stop);
+const { dir, everyMs, limit, stopFile } = JSON.parse(process.argv[1]);
+const flag = new Int32Array(new SharedArrayBuffer(4));
 const gaps = [];
 const over = [];
 let overCount = 0, count = 0, peak = 0, peakAtMs = 0, last = 0;
-while (Atomics.load(flag, 0) === 0) {
+while (!existsSync(stopFile)) {
   const t = performance.now();
   if (last > 0) gaps.push(t - last);
   last = t;
@@ -66,12 +69,12 @@ while (Atomics.load(flag, 0) === 0) {
   if (wait > 0) Atomics.wait(flag, 0, 0, wait);
 }
 gaps.sort((a, b) => a - b);
-parentPort.postMessage({
+process.stdout.write(JSON.stringify({
   count, peak, peakAtMs, over, overCount,
   medianGapMs: gaps[Math.floor(gaps.length / 2)] ?? 0,
   p99GapMs: gaps[Math.floor(gaps.length * 0.99)] ?? 0,
   maxGapMs: gaps.at(-1) ?? 0,
-});
+}));
 `;
 
 /** What a disk usage sampler saw. */
@@ -91,28 +94,41 @@ export interface SpoolSamples {
 }
 
 /**
- * Samples the `du -sb` usage of `dir` every `everyMs` on a worker thread
- * until `stop()`, keeping the peak and every sample over `limit`.
+ * Samples the `du -sb` usage of `dir` every `everyMs` in a process of its
+ * own until `stop()`, keeping the peak and every sample over `limit`.
  */
 export function sampleDiskUsage(dir: string, everyMs: number, limit: number) {
-  const stop = new SharedArrayBuffer(4);
-  const worker = new Worker(WORKER_SOURCE, {
-    eval: true,
-    workerData: { dir, everyMs, limit, stop },
+  const control = mkdtempSync(path.join(os.tmpdir(), "kiroku-du-"));
+  const stopFile = path.join(control, "stop");
+  const child = spawn(
+    process.execPath,
+    ["-e", SAMPLER_SOURCE, JSON.stringify({ dir, everyMs, limit, stopFile })],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  try {
+    os.setPriority(child.pid!, -10);
+  } catch {
+    // Not allowed here (not root): the sampler runs at normal priority.
+  }
+  let out = "";
+  child.stdout!.on("data", (c: Buffer) => {
+    out += c.toString("utf8");
   });
   const result = new Promise<SpoolSamples>((resolve, reject) => {
-    worker.once("message", resolve);
-    worker.once("error", reject);
-    worker.once("exit", (code) => reject(new Error(`disk usage sampler exited (${code})`)));
+    child.once("error", reject);
+    child.once("close", (code) => {
+      rmSync(control, { recursive: true, force: true });
+      try {
+        resolve(JSON.parse(out) as SpoolSamples);
+      } catch {
+        reject(new Error(`disk usage sampler exited (${code}) without its figures`));
+      }
+    });
   });
   return {
-    async stop(): Promise<SpoolSamples> {
-      const flag = new Int32Array(stop);
-      Atomics.store(flag, 0, 1);
-      Atomics.notify(flag, 0);
-      const samples = await result;
-      await worker.terminate();
-      return samples;
+    stop(): Promise<SpoolSamples> {
+      writeFileSync(stopFile, "");
+      return result;
     },
   };
 }

@@ -94,8 +94,8 @@ describe("DiskGuard", () => {
     await extra("uploaded", "u-new.ts", 20);
     await extra("uploaded", "u-old.ts", 200);
     for (let seq = 1; seq <= 6; seq++) await queued(seq);
-    // 10 files of 10 kB = 100 kB; the bound leaves room for 3 files (+ 10 kB headroom).
-    const { s3, uploader, guard, deleted, dropped } = setup({ maxBytes: 40 * KB });
+    // 10 files of 10 kB = 100 kB; the bound leaves room for 3 files (+ 2 × 10 kB headroom).
+    const { s3, uploader, guard, deleted, dropped } = setup({ maxBytes: 50 * KB });
     guard.noteSegment(10 * KB);
     await uploader.resume();
     await s3.waitFor(1); // the newest (s6) is in flight on the live slot
@@ -110,7 +110,7 @@ describe("DiskGuard", () => {
       "queued:s3",
     ]);
     expect(dropped).toEqual([1, 2, 3]);
-    expect(usage.spoolBytes).toBeLessThanOrEqual(40 * KB - 10 * KB);
+    expect(usage.spoolBytes).toBeLessThanOrEqual(50 * KB - 2 * 10 * KB);
     expect(await folderBytes(spoolDir)).toBe(usage.spoolBytes);
     // s1 to s3 dropped: the oldest left is s4.
     expect(uploader.queueStats("cam")).toEqual({
@@ -136,8 +136,8 @@ describe("DiskGuard", () => {
       path.join(attempt, "seg000005.ts"),
     );
     expect(await folderBytes(spoolDir)).toBe(60 * KB);
-    // 60 kB + 10 kB headroom against a 60 kB bound: one 10 kB segment must go, not two.
-    const { s3, uploader, guard, deleted } = setup({ maxBytes: 60 * KB });
+    // 60 kB + 2 × 10 kB headroom against a 70 kB bound: one 10 kB segment must go, not two.
+    const { s3, uploader, guard, deleted } = setup({ maxBytes: 70 * KB });
     guard.noteSegment(10 * KB);
     await uploader.resume();
     await s3.waitFor(1);
@@ -170,7 +170,7 @@ describe("DiskGuard", () => {
   it("keeps the free-disk floor by the same order", async () => {
     await extra("uploaded", "u.ts", 10);
     for (let seq = 1; seq <= 3; seq++) await queued(seq);
-    let free = 35 * KB; // floor 50 kB: 15 kB short, then 10 kB of headroom
+    let free = 35 * KB; // floor 50 kB: 15 kB short, then 2 × 10 kB of headroom (s3 is in flight)
     const { s3, uploader, guard, deleted } = setup({
       minFreeBytes: 50 * KB,
       freeBytes: async () => free,

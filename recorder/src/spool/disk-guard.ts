@@ -5,18 +5,25 @@ import type { CompletedSegment } from "./completed-segment";
 import { folderBytes, listFiles, type SpoolFile, spooledChannels } from "./spool";
 import { channelSpool } from "./spool-layout";
 
+/** Segments of room kept free below the bounds (see DiskGuardOptions). */
+export const HEADROOM_SEGMENTS = 2;
+
 /**
  * Keeps the spool inside SPOOL_MAX_BYTES and the disk above
  * SPOOL_MIN_FREE_BYTES, so recording never stops for a full disk.
  *
  * Every check (each second, and whenever a segment completes) measures the
  * whole spool folder (queue, uploaded copies, ffmpeg's file in progress,
- * partial files) and the free space, and keeps one segment of headroom (the
- * largest segment seen) so the file ffmpeg is writing cannot push it over
- * before the next check. Each file counts once however many names it has
- * (by inode, as `du` does): a segment in the middle of its move into
- * `queue/` has two names for a moment, and counting it twice would drop a
- * segment for nothing. When a bound would be crossed it deletes, in order:
+ * partial files) and the free space, and keeps two segments of headroom
+ * (HEADROOM_SEGMENTS × the largest segment seen): the file ffmpeg is
+ * writing, and the next one, which ffmpeg starts the moment the last one
+ * closes, while that one is still being verified, fsynced and moved before
+ * the check it triggers can run. One segment of headroom was not enough on a
+ * busy machine: the bound was crossed by what ffmpeg wrote in that moment.
+ * Each file counts once however many names it has (by inode, as `du` does):
+ * a segment in the middle of its move into `queue/` has two names for a
+ * moment, and counting it twice would drop a segment for nothing. When a
+ * bound would be crossed it deletes, in order:
  *
  * 1. `partial/` files (never uploaded, kept only for inspection), oldest first;
  * 2. `uploaded/` copies (already safe in S3), oldest first;
@@ -137,7 +144,7 @@ export class DiskGuard {
     }
     let spoolBytes = await folderBytes(spoolDir);
     let freeBytes = await this.free();
-    const headroom = this.largestSegment;
+    const headroom = HEADROOM_SEGMENTS * this.largestSegment;
     const need = () =>
       Math.max(
         spoolBytes + headroom - maxBytes,
