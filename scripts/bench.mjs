@@ -19,6 +19,7 @@ const benchmarks = [
   ["api-cached-playlist", "api/bench/cached-playlist.ts"],
   ["upload", "recorder/bench/upload.ts"],
   ["recorder-cost", "recorder/bench/daemon-cost.ts"],
+  ["verify", "recorder/bench/verify.ts"],
   ["spool-handover", "recorder/bench/spool-handover.ts"],
 ];
 

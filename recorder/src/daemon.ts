@@ -13,6 +13,9 @@ import {
 import { ChannelRecorder } from "./capture/channel-recorder";
 import { type ChannelConfig, type RecorderConfig, readRecorderConfig } from "./recorder-config";
 import { DiskGuard } from "./spool/disk-guard";
+import { checkQueue } from "./spool/queue-check";
+import type { QuarantinedSegment } from "./spool/segment-check";
+import { spooledChannels } from "./spool/spool";
 import { RunHistory } from "./telemetry/history";
 import { MetaWriter } from "./telemetry/meta-writer";
 import { type MetricsServer, RecorderMetrics, startMetricsServer } from "./telemetry/metrics";
@@ -35,8 +38,10 @@ import { Uploader } from "./upload/uploader";
  * serves /metrics and /healthz.
  *
  * Start: every segment already in any channel's spool queue (a crash, an
- * outage, a channel since removed from the config) is queued for upload
- * before recording starts; multipart uploads a crash left open are aborted.
+ * outage, a channel since removed from the config) is verified again (a
+ * power cut may have torn it: trimmed and re-keyed, or quarantined;
+ * spool/queue-check.ts) and queued for upload before recording starts;
+ * multipart uploads a crash left open are aborted.
  *
  * Stop (SIGINT/SIGTERM, via `signal`): recorders stop first, so ffmpeg
  * finalizes the segment in progress and it is handed over; then uploads get
@@ -196,7 +201,17 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     log.info({ url: server.url }, "metrics at /metrics, health at /healthz");
   }
 
+  const quarantined = (q: QuarantinedSegment) => {
+    metrics.segmentsQuarantined.inc({ channel: q.channel, reason: q.code });
+    status.segmentQuarantined(q.channel, q.reason, q.from);
+  };
   await history.recoverOpenRuns(); // runs a crash left open: end reason "unknown"
+  for (const channel of await spooledChannels(rc.spoolDir)) {
+    const checked = await checkQueue(rc.spoolDir, channel, log);
+    for (const q of checked.quarantined) quarantined(q);
+    if (checked.rekeyed.length > 0)
+      metrics.segmentsTrimmed.inc({ channel }, checked.rekeyed.length);
+  }
   const resumed = await uploader.resume();
   for (const channel of uploader.channels()) metrics.addChannel(channel);
   // The guard's headroom from the segments already spooled, before ffmpeg writes a new one.
@@ -238,6 +253,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     });
     r.on("runEnded", (e) => history.runEnded(e));
     r.on("restart", () => metrics.ffmpegRestarts.inc({ channel: name }));
+    r.on("quarantined", quarantined);
+    r.on("trimmed", () => metrics.segmentsTrimmed.inc({ channel: name }));
     r.start();
     return r;
   };

@@ -8,6 +8,11 @@ import type { CompletedSegment, MediaInfo } from "../spool/completed-segment";
 import { writeDurable } from "../spool/durable-write";
 import { moveToPartial } from "../spool/file-moves";
 import { queueSegment } from "../spool/queue-handover";
+import {
+  type QuarantinedSegment,
+  quarantineSegment,
+  readAndCheckSegment,
+} from "../spool/segment-check";
 import { listNames } from "../spool/spool";
 import {
   type ChannelSpool,
@@ -26,6 +31,7 @@ import {
 } from "./ffmpeg-process";
 import { hasHardwareH264Encoder } from "./hardware-encoder";
 import { FFMPEG_PID_NAME, stopLeftoverFfmpeg } from "./leftover-ffmpeg";
+import { MediaTimeline } from "./media-timeline";
 import { rtmpPeerAddress } from "./rtmp-peer";
 import { RunClock } from "./run-clock";
 import { StreamInfoParser } from "./stream-info";
@@ -51,10 +57,13 @@ import { StreamInfoParser } from "./stream-info";
  *   recorder that was killed outright is stopped at the next start before
  *   its folder is recovered (leftover-ffmpeg.ts).
  * - Segments: see attempt-output.ts (completion), run-clock.ts (time model)
- *   and spool-state.ts (run/seq counters). For each completed segment the
- *   counters are persisted, the file is moved durably into `queue/` under
- *   its final name (spool/queue-handover.ts), and only then `onSegment` is
- *   called.
+ *   and spool-state.ts (run/seq counters). Each closed segment is verified
+ *   first (spool/segment-check.ts): a torn tail is cut to the last complete
+ *   frame and the segment timed by its media (media-timeline.ts); a file
+ *   that is not video goes to `quarantine/` (event `quarantined`) and gets no
+ *   key. Then the counters are persisted, the file is moved durably into
+ *   `queue/` under its final name (spool/queue-handover.ts), and only then
+ *   `onSegment` is called.
  */
 export type ChannelStateName = "recording" | "reconnecting" | "stopped";
 
@@ -101,8 +110,21 @@ export interface RestartEvent {
   exit: FfmpegExit;
 }
 
+/** A closed segment that was torn and cut to its last complete frame before it was keyed. */
+export interface TrimmedEvent {
+  channel: string;
+  /** Where ffmpeg wrote it. */
+  file: string;
+  cutBytes: number;
+  durationMs: number;
+  reason: string;
+}
+
 export interface ChannelRecorderEvents {
   state: [ChannelStatus];
+  /** A closed segment was not decodable video: moved to `quarantine/`, never keyed or uploaded. */
+  quarantined: [QuarantinedSegment];
+  trimmed: [TrimmedEvent];
   runStarted: [RunStartedEvent];
   runEnded: [RunEndedEvent];
   restart: [RestartEvent];
@@ -149,6 +171,7 @@ interface Attempt {
   proc?: FfmpegProcess;
   output: AttemptOutput;
   runClock: RunClock;
+  timeline: MediaTimeline;
   parser: StreamInfoParser;
   run?: number;
   runStartMs?: number;
@@ -251,6 +274,7 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
       id,
       output: undefined as unknown as AttemptOutput,
       runClock: new RunClock(this.opts.maxDriftMs),
+      timeline: new MediaTimeline(),
       parser: new StreamInfoParser(),
       runSegments: 0,
       runBytes: 0,
@@ -350,15 +374,60 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
     }
   }
 
-  /** One closed segment: place it in time, number it, move it to the queue, persist, announce. */
-  private async complete(attempt: Attempt, closed: ClosedSegmentFile): Promise<void> {
+  /** One closed segment: verify it, place it in time, number it, move it to the queue, persist, announce. */
+  private async complete(attempt: Attempt, raw: ClosedSegmentFile): Promise<void> {
     const state = this.state!;
     // Queued already before a crash (between link and unlink, or since uploaded): never twice.
-    const earlier = await attempt.output.recognise(closed.file);
+    const earlier = await attempt.output.recognise(raw.file);
     if (earlier) {
-      if (earlier.kind === "requeued") this.announceRequeued(earlier.path, closed.bytes);
+      if (earlier.kind === "requeued") this.announceRequeued(earlier.path, raw.bytes);
       return;
     }
+    const name = path.basename(raw.file);
+    const { verdict, data } = await readAndCheckSegment(raw.file);
+    if (!verdict.ok) {
+      const from = path.relative(this.spool.root, raw.file);
+      const q = await quarantineSegment(
+        this.spool,
+        this.opts.channel.name,
+        raw.file,
+        `a${attempt.id}_${name}`,
+        from,
+        verdict,
+        this.log,
+      );
+      this.emit("quarantined", q);
+      return;
+    }
+    const timed = attempt.timeline.place(raw.entry, verdict);
+    if (verdict.trimmed) {
+      const reason = verdict.trimReason ?? "torn";
+      this.log.warn(
+        {
+          file: name,
+          attempt: attempt.id,
+          cutBytes: verdict.bytes - verdict.validBytes,
+          durationMs: verdict.durationMs,
+          listedMs: Math.round((raw.entry.endS - raw.entry.startS) * 1000),
+          reason,
+        },
+        "torn segment trimmed to its last complete frame; keyed with its true duration",
+      );
+      this.emit("trimmed", {
+        channel: this.opts.channel.name,
+        file: raw.file,
+        cutBytes: verdict.bytes - verdict.validBytes,
+        durationMs: verdict.durationMs,
+        reason,
+      });
+    }
+    if (timed.corrected) {
+      this.log.warn(
+        { file: name, corrected: timed.corrected },
+        "segment timed by its media, not by ffmpeg's list",
+      );
+    }
+    const closed: ClosedSegmentFile = { ...raw, entry: timed.entry, bytes: verdict.validBytes };
     const placed = attempt.runClock.place(closed.entry, closed.closedAtMs);
     if (placed.durationMs <= 0) {
       await moveToPartial(this.spool, `a${attempt.id}_${path.basename(closed.file)}`, closed.file);
@@ -392,10 +461,12 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
     // The counters first: a key in the queue journal or queue/ must never be handed out again.
     await state.save();
     // fsync, journal, link into queue/, fsync queue/, unlink (spool/queue-handover.ts).
+    // The verifier's read is reused for the content hash: the file is read once.
     const { path: target } = await queueSegment({
       file: closed.file,
       queueName: queueFileName(ref),
       spool: this.spool,
+      content: data.subarray(0, verdict.validBytes),
     });
     const seg: CompletedSegment = { ...ref, path: target, bytes: closed.bytes, media };
     attempt.segments++;

@@ -14,7 +14,7 @@ export const HEADROOM_SEGMENTS = 2;
  *
  * Every check (each second, and whenever a segment completes) measures the
  * whole spool folder (queue, uploaded copies, ffmpeg's file in progress,
- * partial files) and the free space, and keeps two segments of headroom
+ * partial and quarantined files) and the free space, and keeps two segments of headroom
  * (HEADROOM_SEGMENTS × the largest segment seen): the file ffmpeg is
  * writing, and the next one, which ffmpeg starts the moment the last one
  * closes, while that one is still being verified, fsynced and moved before
@@ -26,8 +26,9 @@ export const HEADROOM_SEGMENTS = 2;
  * bound would be crossed it deletes, in order:
  *
  * 1. `partial/` files (never uploaded, kept only for inspection), oldest first;
- * 2. `uploaded/` copies (already safe in S3), oldest first;
- * 3. the oldest queued segments not being uploaded right now: data loss,
+ * 2. `quarantine/` files (not decodable video, kept only for inspection), oldest first;
+ * 3. `uploaded/` copies (already safe in S3), oldest first;
+ * 4. the oldest queued segments not being uploaded right now: data loss,
  *    each one logged at error level with its key, counted in metrics
  *    (`kiroku_segments_dropped_total`) and in the channel's status (`dropped`).
  *
@@ -55,7 +56,7 @@ export interface DiskGuardOptions {
 }
 
 export interface DeleteEvent {
-  kind: "partial" | "uploaded-copy" | "queued";
+  kind: "partial" | "quarantined" | "uploaded-copy" | "queued";
   channel: string;
   file: string;
   bytes: number;
@@ -131,10 +132,12 @@ export class DiskGuard {
     const channels = await spooledChannels(spoolDir);
     const copies: (SpoolFile & { channel: string })[] = [];
     const partials: (SpoolFile & { channel: string })[] = [];
+    const quarantined: (SpoolFile & { channel: string })[] = [];
     for (const channel of channels) {
       const spool = channelSpool(spoolDir, channel);
       for (const f of await listFiles(spool.uploaded)) copies.push({ ...f, channel });
       for (const f of await listFiles(spool.partial)) partials.push({ ...f, channel });
+      for (const f of await listFiles(spool.quarantine)) quarantined.push({ ...f, channel });
     }
     // Expired copies go whatever the pressure.
     const now = this.clock();
@@ -165,6 +168,7 @@ export class DiskGuard {
     const byAge = (a: SpoolFile, b: SpoolFile) => a.mtimeMs - b.mtimeMs;
     for (const [kind, files] of [
       ["partial", partials.sort(byAge)],
+      ["quarantined", quarantined.sort(byAge)],
       ["uploaded-copy", copies.filter((c) => c.bytes >= 0).sort(byAge)],
     ] as const) {
       for (const f of files) {
@@ -181,7 +185,9 @@ export class DiskGuard {
           { channel: f.channel, file: path.basename(f.path), bytes: f.bytes, reason: why },
           kind === "partial"
             ? "deleted a partial file to keep the disk from filling"
-            : "deleted an uploaded copy (it is safe in S3) to keep the disk from filling",
+            : kind === "quarantined"
+              ? "deleted a quarantined file to keep the disk from filling"
+              : "deleted an uploaded copy (it is safe in S3) to keep the disk from filling",
         );
         this.opts.onDelete?.({
           kind,

@@ -12,8 +12,9 @@ import type { ChannelSpool } from "./spool-layout";
  *
  * `queueSegment` does, in this order:
  *
- * 1. read the file once (its SHA-256) and fsync it: the bytes are on the
- *    device before any name promises them;
+ * 1. hash the file (SHA-256; from the verifier's read when it hands the
+ *    bytes over, so the file is read once) and fsync it: the bytes are on
+ *    the device before any name promises them;
  * 2. append `{file, queueName, sha256, bytes}` to the attempt's journal
  *    `incoming/a{N}/queued.jsonl` and fsync it: from here on the file's key
  *    is decided;
@@ -59,6 +60,11 @@ export interface QueueSegmentOptions {
   queueName: string;
   spool: ChannelSpool;
   /**
+   * The file's bytes when the caller has just read them (the verifier):
+   * hashed instead of reading the file again.
+   */
+  content?: Uint8Array;
+  /**
    * fsync the file, the journal and the queue folder (default true). Only the
    * benchmark turns it off, to measure what durability costs.
    */
@@ -71,7 +77,9 @@ export async function queueSegment(
 ): Promise<{ path: string; record: QueuedRecord }> {
   const { file, queueName, spool } = opts;
   const durable = opts.fsync !== false;
-  const { sha256, bytes } = await hashAndSync(file, durable);
+  const { sha256, bytes } = opts.content
+    ? await hashGivenAndSync(file, opts.content, durable)
+    : await hashAndSync(file, durable);
   const record: QueuedRecord = { file: path.basename(file), queueName, sha256, bytes };
   const journal = path.join(path.dirname(file), QUEUE_JOURNAL_NAME);
   if (durable) await appendDurable(journal, JSON.stringify(record));
@@ -183,6 +191,24 @@ async function hashAndSync(
   } finally {
     await handle.close();
   }
+}
+
+/** The hash of bytes already read, and (optionally) fsync of the file they came from. */
+async function hashGivenAndSync(
+  file: string,
+  content: Uint8Array,
+  durable: boolean,
+): Promise<{ sha256: string; bytes: number }> {
+  const sha256 = createHash("sha256").update(content).digest("hex");
+  if (durable) {
+    const handle = await open(file, "r");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+  return { sha256, bytes: content.byteLength };
 }
 
 async function appendJournalFast(file: string, line: string): Promise<void> {

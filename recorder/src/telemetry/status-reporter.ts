@@ -54,6 +54,7 @@ interface ChannelEntry {
   lastSegment?: { key: string; startMs: number; durationMs: number };
   lastUploaded?: { key: string; atMs: number };
   dropped: number;
+  quarantined: number;
   captureError?: ChannelError;
   /** Why the channel settings cannot be read, while they cannot (the recorder fails open). */
   settingsProblem?: string;
@@ -72,13 +73,17 @@ export class StatusReporter {
 
   addChannel(channel: string, source: string, capture: CaptureState = "reconnecting"): void {
     const now = this.clock();
+    // What was counted before the channel was added (the start-up queue check) stays counted.
+    const earlier = this.channels.get(channel);
     this.channels.set(channel, {
       channel,
       source,
       capture,
       captureSinceMs: now,
       shownSinceMs: now,
-      dropped: 0,
+      dropped: earlier?.dropped ?? 0,
+      quarantined: earlier?.quarantined ?? 0,
+      ...(earlier?.captureError ? { captureError: earlier.captureError } : {}),
     });
   }
 
@@ -130,6 +135,18 @@ export class StatusReporter {
     this.entry(channel).dropped++;
   }
 
+  /** A segment file was not decodable video: counted, and shown as the channel's last error. */
+  segmentQuarantined(channel: string, reason: string, file: string): void {
+    const e = this.entry(channel);
+    e.quarantined++;
+    e.captureError = {
+      at: formatTime(this.clock()),
+      code: "SEGMENT_QUARANTINED",
+      message: `segment ${file} is not decodable video (${reason}); kept in quarantine/, not uploaded`,
+      source: "capture",
+    };
+  }
+
   /** The status object of a channel as it would be written now. */
   snapshot(channel: string): ChannelStatus {
     const e = this.entry(channel);
@@ -167,6 +184,7 @@ export class StatusReporter {
       queue: this.opts.queue(channel),
       diskFreeBytes: this.opts.diskFreeBytes(),
       dropped: e.dropped,
+      quarantined: e.quarantined,
       lastError,
       ...(e.settingsProblem ? { settingsProblem: e.settingsProblem } : {}),
       recorderVersion: this.opts.recorderVersion,
