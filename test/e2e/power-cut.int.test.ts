@@ -31,6 +31,27 @@ const cycles = Number(process.env.POWER_CUT_CYCLES ?? 30);
 const seed = Number(process.env.POWER_CUT_SEED ?? randomInt(2 ** 31));
 const TEARS: TearKind[] = ["keep", "truncate", "zero-tail", "garbage-tail"];
 
+/** A log line of a file moved to `quarantine/` (capture or the start-up queue check). */
+function isQuarantineLine(l: Record<string, unknown>): boolean {
+  return Number(l.level) >= 50 && typeof l.quarantined === "string";
+}
+
+/**
+ * The run's local heartbeat (`status.json`) against its log: how many
+ * quarantines it counts and how many the log had reported by the time it was
+ * written (`updatedAt`). A heartbeat written before any quarantine counts 0.
+ */
+async function heartbeatAgainstLog(
+  spoolDir: string,
+  runLogs: Record<string, unknown>[],
+): Promise<{ quarantined?: number; logged: number; state?: string }> {
+  const status = await localStatus(spoolDir, CHANNEL).catch(() => undefined);
+  if (!status) return { logged: 0 };
+  const at = Date.parse(status.updatedAt);
+  const logged = runLogs.filter((l) => isQuarantineLine(l) && Number(l.time) <= at).length;
+  return { quarantined: status.quarantined ?? 0, logged, state: status.state };
+}
+
 describe("recorder daemon through repeated power cuts", () => {
   let s3: TestS3;
   let spoolDir: string;
@@ -49,13 +70,29 @@ describe("recorder daemon through repeated power cuts", () => {
   it("uploads only whole, truly timed, distinct segments and reports every quarantined file", async () => {
     console.log(`power-cut seed ${seed} (POWER_CUT_SEED=${seed} replays it), ${cycles} cycles`);
     const rand = seededRandom(seed);
-    const env = { ...s3.env, CHANNEL, SPOOL_DIR: spoolDir, STATUS_INTERVAL: "1" };
+    // 640x360 at 2 Mbit/s: about 500 kB a segment, so ffmpeg's 256 kB writes leave the
+    // segment in progress non-empty for part of each cut.
+    const env = {
+      ...s3.env,
+      CHANNEL,
+      SPOOL_DIR: spoolDir,
+      STATUS_INTERVAL: "1",
+      VIDEO_SIZE: "640x360",
+      VIDEO_BITRATE: "2M",
+    };
     const channelDir = path.join(spoolDir, CHANNEL);
     const logs: Record<string, unknown>[] = [];
     const tears: Tear[] = [];
     const started = Date.now();
 
+    const heartbeats: { quarantined: number; logged: number; cycle: number }[] = [];
+    let s3Up = true;
     for (let cycle = 1; cycle <= cycles; cycle++) {
+      // S3 is down for about half the cycles, so the queue holds segments when the power goes.
+      const wantUp = rand() < 0.5;
+      if (wantUp !== s3Up) await (wantUp ? s3.start() : s3.stop());
+      s3Up = wantUp;
+      await rm(path.join(channelDir, "status.json"), { force: true });
       const daemon = startDaemon(env, { detached: true });
       try {
         // Recording has begun (ffmpeg spawned); the cut falls anywhere in the next 4.5 s:
@@ -67,6 +104,7 @@ describe("recorder daemon through repeated power cuts", () => {
         await daemon.exited;
         logs.push(...daemon.logs);
       }
+      heartbeats.push({ cycle, ...(await heartbeatAgainstLog(spoolDir, daemon.logs)) });
       // The newest segment files: of the attempt folders, and of the queue.
       const attempts = (await names(path.join(channelDir, "incoming"))).map((a) =>
         path.join(channelDir, "incoming", a),
@@ -84,6 +122,8 @@ describe("recorder daemon through repeated power cuts", () => {
     const cyclesSeconds = (Date.now() - started) / 1000;
 
     // One last start: everything left in the spool is verified, queued and uploaded.
+    if (!s3Up) await s3.start();
+    await rm(path.join(channelDir, "status.json"), { force: true });
     const last = startDaemon(env, { detached: true });
     try {
       await last.waitForLog((l) => l.msg === "ffmpeg started", 60_000);
@@ -103,6 +143,7 @@ describe("recorder daemon through repeated power cuts", () => {
       expect((await last.stop("SIGTERM")).code).toBe(0);
       logs.push(...last.logs);
     }
+    const lastHeartbeat = await heartbeatAgainstLog(spoolDir, last.logs);
 
     // The bucket.
     const segments = await bucketSegments(s3, CHANNEL);
@@ -145,7 +186,9 @@ describe("recorder daemon through repeated power cuts", () => {
       if (c.startMs + c.durationMs > reach!.startMs + reach!.durationMs) reach = c;
     }
 
-    // Quarantined files: each one named in an error-level log line.
+    // Quarantined files: each one named in an error-level log line, and counted in the
+    // heartbeat of the run that quarantined it (the count is per run of the daemon: every
+    // heartbeat written after a run's last quarantine must count all of that run's).
     const quarantine = path.join(channelDir, "quarantine");
     const quarantined = await readdir(quarantine).catch(() => [] as string[]);
     const errorLines = logs.filter((l) => Number(l.level) >= 50).map((l) => JSON.stringify(l));
@@ -163,8 +206,16 @@ describe("recorder daemon through repeated power cuts", () => {
     expect(sameBytes).toEqual([]);
     expect(overlaps).toEqual([]);
     expect(unreported).toEqual([]);
-    // The heartbeat counts them too.
-    const status = await localStatus(spoolDir, CHANNEL);
-    expect(status.state).toBe("stopped");
+    const quarantineLogged = logs.filter(isQuarantineLine);
+    expect(quarantineLogged.length).toBe(quarantined.length);
+    const behind = heartbeats.filter(
+      (h) => h.quarantined !== undefined && h.quarantined < h.logged,
+    );
+    expect(behind).toEqual([]);
+    expect(lastHeartbeat).toEqual({
+      quarantined: lastHeartbeat.logged,
+      logged: lastHeartbeat.logged,
+      state: "stopped",
+    });
   }, 600_000);
 });

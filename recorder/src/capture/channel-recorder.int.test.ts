@@ -2,7 +2,8 @@ import { link, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/
 import os from "node:os";
 import path from "node:path";
 import { silentLogger } from "@kiroku/shared";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { makeRecorderSegment } from "@kiroku/test/recorder-segment";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { ChannelConfig } from "../recorder-config";
 import type { CompletedSegment } from "../spool/completed-segment";
 import { queueSegment } from "../spool/queue-handover";
@@ -12,12 +13,26 @@ import type { SpawnFfmpeg } from "./ffmpeg-process";
 
 /**
  * Start-up recovery of an attempt folder a power cut left behind, with a real
- * spool folder and an ffmpeg that fails at once (only recovery matters here).
+ * spool folder, a real segment made with the recorder's ffmpeg arguments,
+ * and an ffmpeg that fails at once (only recovery matters here).
  * The staged folders are exactly what a crash between the steps of the move
  * into `queue/` leaves.
  */
 const T0 = Date.UTC(2026, 10, 22, 10, 0, 0);
 let spoolDir: string;
+let made: string;
+let segment: Buffer;
+let segmentMs: number;
+
+beforeAll(async () => {
+  made = await mkdtemp(path.join(os.tmpdir(), "kiroku-recorder-made-"));
+  const seg = await makeRecorderSegment({ dir: made, audio: false });
+  segment = await readFile(seg.path);
+  segmentMs = seg.csvDurationMs;
+});
+afterAll(async () => {
+  await rm(made, { recursive: true, force: true });
+});
 
 beforeEach(async () => {
   spoolDir = await mkdtemp(path.join(os.tmpdir(), "kiroku-recorder-"));
@@ -65,17 +80,19 @@ async function recoverOnce(): Promise<CompletedSegment[]> {
   return announced;
 }
 
-/** Attempt 1 listed seg000005.ts (2 s) as closed; run 1 / seq 5 was its key. */
+/** Attempt 1 listed seg000005.ts (a real 2 s segment) as closed; run 1 / seq 5 was its key. */
 async function stageAttempt() {
   const spool = channelSpool(spoolDir, "cam");
   const dir = path.join(spool.incoming, "a1");
   await mkdir(dir, { recursive: true });
   await mkdir(spool.queue, { recursive: true });
-  await writeFile(path.join(dir, "segments.csv"), "seg000005.ts,10.000000,12.000000\n");
+  const endS = (10 + segmentMs / 1000).toFixed(6);
+  await writeFile(path.join(dir, "segments.csv"), `seg000005.ts,10.000000,${endS}\n`);
   const file = path.join(dir, "seg000005.ts");
-  await writeFile(file, Buffer.alloc(188 * 100, 0x47));
+  await writeFile(file, segment);
   await writeFile(spool.state, JSON.stringify({ nextRun: 2, nextSeq: 6, nextAttempt: 2 }));
-  const name = queueFileName({ channel: "cam", startMs: T0, durationMs: 2_000, run: 1, seq: 5 });
+  const ref = { channel: "cam", startMs: T0, durationMs: segmentMs, run: 1, seq: 5 };
+  const name = queueFileName(ref);
   return { spool, dir, file, name };
 }
 
@@ -112,6 +129,7 @@ describe("ChannelRecorder recovery after a power cut during the move into queue/
     const { spool, dir } = await stageAttempt();
     const announced = await recoverOnce();
     expect(announced.map((s) => ({ run: s.run, seq: s.seq }))).toEqual([{ run: 2, seq: 6 }]);
+    expect(await readFile(announced[0]!.path)).toEqual(segment);
     expect(await readdir(spool.queue)).toEqual([path.basename(announced[0]!.path)]);
     // The attempt folder and its journal are gone once everything listed is handed over.
     expect(await readdir(spool.incoming)).not.toContain(path.basename(dir));
