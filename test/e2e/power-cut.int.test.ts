@@ -85,7 +85,7 @@ describe("recorder daemon through repeated power cuts", () => {
     const tears: Tear[] = [];
     const started = Date.now();
 
-    const heartbeats: { quarantined: number; logged: number; cycle: number }[] = [];
+    const heartbeats: { quarantined?: number; logged: number; cycle: number }[] = [];
     let s3Up = true;
     for (let cycle = 1; cycle <= cycles; cycle++) {
       // S3 is down for about half the cycles, so the queue holds segments when the power goes.
@@ -95,10 +95,11 @@ describe("recorder daemon through repeated power cuts", () => {
       await rm(path.join(channelDir, "status.json"), { force: true });
       const daemon = startDaemon(env, { detached: true });
       try {
-        // Recording has begun (ffmpeg spawned); the cut falls anywhere in the next 4.5 s:
-        // before the first segment, during a move into queue/, during an upload.
+        // Recording has begun (ffmpeg spawned); the cut falls anywhere in the next 7 s:
+        // before the first segment, during a verification or a move into queue/, during an
+        // upload, with up to two or three segments completed.
         await daemon.waitForLog((l) => l.msg === "ffmpeg started", 60_000);
-        await sleep(rand() * 4_500);
+        await sleep(rand() * 7_000);
       } finally {
         powerCut(daemon.proc.pid!);
         await daemon.exited;
