@@ -148,7 +148,7 @@ describe("recorder daemon through repeated power cuts", () => {
 
     // The bucket.
     const segments = await bucketSegments(s3, CHANNEL);
-    expect(segments.length).toBeGreaterThanOrEqual(cycles / 2);
+    expect(segments.length).toBeGreaterThanOrEqual(cycles / 3);
     const checked = await mapLimit(segments, 2, async (seg) => {
       const bytes = await getBytes(s3.s3, s3.bucket, seg.key);
       const file = path.join(work, path.basename(seg.key));
