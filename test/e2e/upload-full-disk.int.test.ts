@@ -91,6 +91,13 @@ describe("recorder daemon with a small spool and S3 down", () => {
       );
       expect(exit.code).toBe(0);
     }
+    if (samples.over.length > 0) {
+      // What the spool held, and what the daemon was doing, when the bound was first crossed.
+      const at = samples.over[0]![0];
+      console.log(`spool over the bound at ${new Date(at).toISOString()}:`, samples.firstOverFiles);
+      for (const l of daemon.logs.filter((l) => Math.abs(Number(l.time) - at) < 5_000))
+        console.log(Number(l.time) - at, l.msg, l.bytes ?? "", l.reason ?? "");
+    }
     // Every sample within the bound (the first ones over it shown, [epoch ms, bytes]).
     expect(samples.over).toEqual([]);
     expect(samples.peak).toBeLessThanOrEqual(max);

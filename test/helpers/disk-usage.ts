@@ -21,7 +21,7 @@ const SAMPLER_SOURCE = `
 const { existsSync, lstatSync, readdirSync } = require("node:fs");
 const path = require("node:path");
 
-function duBytes(dir) {
+function duBytes(dir, files) {
   const seen = new Set();
   let total = 0;
   const walk = (folder) => {
@@ -45,6 +45,7 @@ function duBytes(dir) {
         if (seen.has(id)) continue;
         seen.add(id);
         total += Number(st.size);
+        if (files) files.push([path.relative(dir, p), Number(st.size)]);
       }
     }
   };
@@ -56,7 +57,7 @@ const { dir, everyMs, limit, stopFile } = JSON.parse(process.argv[1]);
 const flag = new Int32Array(new SharedArrayBuffer(4));
 const gaps = [];
 const over = [];
-let overCount = 0, count = 0, peak = 0, peakAtMs = 0, last = 0;
+let overCount = 0, count = 0, peak = 0, peakAtMs = 0, last = 0, firstOverFiles;
 while (!existsSync(stopFile)) {
   const t = performance.now();
   if (last > 0) gaps.push(t - last);
@@ -64,13 +65,17 @@ while (!existsSync(stopFile)) {
   const bytes = duBytes(dir);
   count++;
   if (bytes > peak) { peak = bytes; peakAtMs = Date.now(); }
-  if (bytes > limit) { overCount++; if (over.length < 20) over.push([Date.now(), bytes]); }
+  if (bytes > limit) {
+    overCount++;
+    if (over.length < 20) over.push([Date.now(), bytes]);
+    if (!firstOverFiles) { firstOverFiles = []; duBytes(dir, firstOverFiles); }
+  }
   const wait = everyMs - (performance.now() - t);
   if (wait > 0) Atomics.wait(flag, 0, 0, wait);
 }
 gaps.sort((a, b) => a - b);
 process.stdout.write(JSON.stringify({
-  count, peak, peakAtMs, over, overCount,
+  count, peak, peakAtMs, over, overCount, firstOverFiles,
   medianGapMs: gaps[Math.floor(gaps.length / 2)] ?? 0,
   p99GapMs: gaps[Math.floor(gaps.length * 0.99)] ?? 0,
   maxGapMs: gaps.at(-1) ?? 0,
@@ -87,6 +92,8 @@ export interface SpoolSamples {
   /** Samples over `limit`, each `[epoch ms, bytes]` (the first 20). */
   over: [number, number][];
   overCount: number;
+  /** What the folder held when it was first seen over `limit`: `[relative path, bytes]`. */
+  firstOverFiles?: [string, number][];
   /** Gaps between the starts of consecutive samples, ms. */
   medianGapMs: number;
   p99GapMs: number;
