@@ -26,7 +26,7 @@ import { bucketSegments, localStatus, names, sleep, startDaemon } from "./upload
  * every quarantined file was reported. Replay a run with POWER_CUT_SEED;
  * POWER_CUT_CYCLES changes the number of cycles (default 30). Each cycle
  * costs a daemon start (a second or two on an idle machine, far more on a
- * loaded one) plus up to 7 s of recording.
+ * loaded one) plus 0 to 2 segments and up to 2.5 s of recording.
  */
 const CHANNEL = "yard";
 const cycles = Number(process.env.POWER_CUT_CYCLES ?? 30);
@@ -89,6 +89,7 @@ describe("recorder daemon through repeated power cuts", () => {
 
     const heartbeats: { quarantined?: number; logged: number; cycle: number }[] = [];
     let s3Up = true;
+    let cyclesWithSegments = 0;
     for (let cycle = 1; cycle <= cycles; cycle++) {
       // S3 is down for about half the cycles, so the queue holds segments when the power goes.
       const wantUp = rand() < 0.5;
@@ -97,11 +98,19 @@ describe("recorder daemon through repeated power cuts", () => {
       await rm(path.join(channelDir, "status.json"), { force: true });
       const daemon = startDaemon(env, { detached: true });
       try {
-        // Recording has begun (ffmpeg spawned); the cut falls anywhere in the next 7 s:
-        // before the first segment, during a verification or a move into queue/, during an
-        // upload, with up to two or three segments completed.
+        // The cut falls after 0, 1 or 2 segments of this run completed (waited for, so a
+        // loaded machine changes only how long a cycle takes), at a random moment within
+        // the next 2.5 s: while ffmpeg writes, verifies, moves into queue/, uploads.
+        const after = Math.floor(rand() * 3);
         await daemon.waitForLog((l) => l.msg === "ffmpeg started", 60_000);
-        await sleep(rand() * 7_000);
+        if (after > 0) {
+          await daemon.waitForLog(
+            () => daemon.logs.filter((l) => l.msg === "segment complete").length >= after,
+            60_000,
+          );
+          cyclesWithSegments++;
+        }
+        await sleep(rand() * 2_500);
       } finally {
         powerCut(daemon.proc.pid!);
         await daemon.exited;
@@ -150,7 +159,11 @@ describe("recorder daemon through repeated power cuts", () => {
 
     // The bucket.
     const segments = await bucketSegments(s3, CHANNEL);
-    expect(segments.length).toBeGreaterThanOrEqual(cycles / 3);
+    // Each cycle cut after a completed segment queued one: it is in the bucket now, or, when
+    // its queue file was torn beyond use, in quarantine/.
+    const quarantinedCount = (await readdir(path.join(channelDir, "quarantine")).catch(() => []))
+      .length;
+    expect(segments.length + quarantinedCount).toBeGreaterThanOrEqual(cyclesWithSegments);
     const checked = await mapLimit(segments, 2, async (seg) => {
       const bytes = await getBytes(s3.s3, s3.bucket, seg.key);
       const file = path.join(work, path.basename(seg.key));
@@ -202,6 +215,7 @@ describe("recorder daemon through repeated power cuts", () => {
     console.log(
       `${cycles} cycles in ${cyclesSeconds.toFixed(0)} s; tears: ${tears.length} files ` +
         `(${tally("truncate")} cut, ${tally("zero-tail")} zero-tailed, ${tally("garbage-tail")} garbage-tailed, ${tally("keep")} kept); ` +
+        `${cyclesWithSegments} cut after a completed segment; ` +
         `${checked.length} objects, ${trimmedLines.length} trimmed, ${quarantined.length} quarantined`,
     );
     expect(undecodable.map((c) => `${c.key}: ${c.decodeErrors.slice(0, 200)}`)).toEqual([]);
