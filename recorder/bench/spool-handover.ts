@@ -1,7 +1,8 @@
 // What power-cut durability costs per segment: the move of a closed segment
-// from its attempt folder into queue/ (spool/queue-handover.ts: one read for
-// the content hash, fsync of the file, a journal line fsynced, link, fsync of
-// queue/, unlink), timed with fsync and without, alternating so both see the
+// from its attempt folder into queue/ (spool/queue-handover.ts: the content
+// hash of the bytes the verifier already read, as the recorder does, fsync of
+// the file, a journal line fsynced, link, fsync of queue/, unlink), timed
+// with fsync and without, alternating so both see the
 // same machine. Each segment file is freshly written just before its move
 // (all of it still dirty in the page cache: the worst case; ffmpeg's writeback
 // over a 30 s segment usually leaves less). The spool sits in
@@ -41,6 +42,7 @@ try {
         file,
         queueName: `2026-11-22_10-00-00.000Z_30000ms_r1_s${n}.ts`,
         spool,
+        content: body,
         fsync: mode === "fsync",
       });
       timings[mode].push(performance.now() - t0);
