@@ -24,7 +24,7 @@ import {
 } from "./ffmpeg-process";
 import { hasHardwareH264Encoder } from "./hardware-encoder";
 import { FFMPEG_PID_NAME, stopLeftoverFfmpeg } from "./leftover-ffmpeg";
-import { MediaTimeline } from "./media-timeline";
+import { mediaEntry } from "./media-entry";
 import { rtmpPeerAddress } from "./rtmp-peer";
 import { RunClock } from "./run-clock";
 import { StreamInfoParser } from "./stream-info";
@@ -52,7 +52,7 @@ import { StreamInfoParser } from "./stream-info";
  * - Segments: see attempt-output.ts (completion), run-clock.ts (time model)
  *   and spool-state.ts (run/seq counters). Each closed segment is verified
  *   first (spool/segment-check.ts): a torn tail is cut to the last complete
- *   frame and the segment timed by its media (media-timeline.ts); a file
+ *   frame and the segment ends where its media ends (media-entry.ts); a file
  *   that is not video goes to `quarantine/` (event `quarantined`) and gets no
  *   key. Then it is moved into `queue/` under its final name, the counters
  *   are persisted, and only then `onSegment` is called.
@@ -163,7 +163,6 @@ interface Attempt {
   proc?: FfmpegProcess;
   output: AttemptOutput;
   runClock: RunClock;
-  timeline: MediaTimeline;
   parser: StreamInfoParser;
   run?: number;
   runStartMs?: number;
@@ -266,7 +265,6 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
       id,
       output: undefined as unknown as AttemptOutput,
       runClock: new RunClock(this.opts.maxDriftMs),
-      timeline: new MediaTimeline(),
       parser: new StreamInfoParser(),
       runSegments: 0,
       runBytes: 0,
@@ -385,7 +383,7 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
       this.emit("quarantined", q);
       return;
     }
-    const timed = attempt.timeline.place(raw.entry, verdict);
+    const timed = mediaEntry(raw.entry, verdict);
     if (verdict.trimmed) {
       const reason = verdict.trimReason ?? "torn";
       this.log.warn(
@@ -407,10 +405,10 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
         reason,
       });
     }
-    if (timed.corrected) {
+    if (timed.disagreement) {
       this.log.warn(
-        { file: name, corrected: timed.corrected },
-        "segment timed by its media, not by ffmpeg's list",
+        { file: name, disagreement: timed.disagreement },
+        "segment media and ffmpeg's list disagree; keeping the list's times",
       );
     }
     const closed: ClosedSegmentFile = { ...raw, entry: timed.entry, bytes: verdict.validBytes };
