@@ -31,7 +31,7 @@ import {
 } from "./ffmpeg-process";
 import { hasHardwareH264Encoder } from "./hardware-encoder";
 import { FFMPEG_PID_NAME, stopLeftoverFfmpeg } from "./leftover-ffmpeg";
-import { MediaTimeline } from "./media-timeline";
+import { mediaEntry } from "./media-entry";
 import { rtmpPeerAddress } from "./rtmp-peer";
 import { RunClock } from "./run-clock";
 import { StreamInfoParser } from "./stream-info";
@@ -59,7 +59,7 @@ import { StreamInfoParser } from "./stream-info";
  * - Segments: see attempt-output.ts (completion), run-clock.ts (time model)
  *   and spool-state.ts (run/seq counters). Each closed segment is verified
  *   first (spool/segment-check.ts): a torn tail is cut to the last complete
- *   frame and the segment timed by its media (media-timeline.ts); a file
+ *   frame and the segment ends where its media ends (media-entry.ts); a file
  *   that is not video goes to `quarantine/` (event `quarantined`) and gets no
  *   key. Then the counters are persisted, the file is moved durably into
  *   `queue/` under its final name (spool/queue-handover.ts), and only then
@@ -171,7 +171,6 @@ interface Attempt {
   proc?: FfmpegProcess;
   output: AttemptOutput;
   runClock: RunClock;
-  timeline: MediaTimeline;
   parser: StreamInfoParser;
   run?: number;
   runStartMs?: number;
@@ -274,7 +273,6 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
       id,
       output: undefined as unknown as AttemptOutput,
       runClock: new RunClock(this.opts.maxDriftMs),
-      timeline: new MediaTimeline(),
       parser: new StreamInfoParser(),
       runSegments: 0,
       runBytes: 0,
@@ -384,7 +382,7 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
       return;
     }
     const name = path.basename(raw.file);
-    const { verdict, data } = await readAndCheckSegment(raw.file);
+    const { verdict, sha256 } = await readAndCheckSegment(raw.file);
     if (!verdict.ok) {
       const from = path.relative(this.spool.root, raw.file);
       const q = await quarantineSegment(
@@ -399,7 +397,7 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
       this.emit("quarantined", q);
       return;
     }
-    const timed = attempt.timeline.place(raw.entry, verdict);
+    const timed = mediaEntry(raw.entry, verdict);
     if (verdict.trimmed) {
       const reason = verdict.trimReason ?? "torn";
       this.log.warn(
@@ -421,10 +419,10 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
         reason,
       });
     }
-    if (timed.corrected) {
+    if (timed.disagreement) {
       this.log.warn(
-        { file: name, corrected: timed.corrected },
-        "segment timed by its media, not by ffmpeg's list",
+        { file: name, disagreement: timed.disagreement },
+        "segment media and ffmpeg's list disagree; keeping the list's times",
       );
     }
     const closed: ClosedSegmentFile = { ...raw, entry: timed.entry, bytes: verdict.validBytes };
@@ -461,12 +459,12 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
     // The counters first: a key in the queue journal or queue/ must never be handed out again.
     await state.save();
     // fsync, journal, link into queue/, fsync queue/, unlink (spool/queue-handover.ts).
-    // The verifier's read is reused for the content hash: the file is read once.
+    // The verifier's read gave the content hash: a whole file is read once.
     const { path: target } = await queueSegment({
       file: closed.file,
       queueName: queueFileName(ref),
       spool: this.spool,
-      content: data.subarray(0, verdict.validBytes),
+      ...(sha256 ? { sha256 } : {}),
     });
     const seg: CompletedSegment = { ...ref, path: target, bytes: closed.bytes, media };
     attempt.segments++;

@@ -60,10 +60,11 @@ export interface QueueSegmentOptions {
   queueName: string;
   spool: ChannelSpool;
   /**
-   * The file's bytes when the caller has just read them (the verifier):
-   * hashed instead of reading the file again.
+   * The file's bytes when the caller has just read them (the benchmark), or
+   * their SHA-256 (the verifier's read): then the file is not read again.
    */
   content?: Uint8Array;
+  sha256?: string;
   /**
    * fsync the file, the journal and the queue folder (default true). Only the
    * benchmark turns it off, to measure what durability costs.
@@ -77,9 +78,11 @@ export async function queueSegment(
 ): Promise<{ path: string; record: QueuedRecord }> {
   const { file, queueName, spool } = opts;
   const durable = opts.fsync !== false;
-  const { sha256, bytes } = opts.content
-    ? await hashGivenAndSync(file, opts.content, durable)
-    : await hashAndSync(file, durable);
+  const { sha256, bytes } = opts.sha256
+    ? await givenHashAndSync(file, opts.sha256, durable)
+    : opts.content
+      ? await hashGivenAndSync(file, opts.content, durable)
+      : await hashAndSync(file, durable);
   const record: QueuedRecord = { file: path.basename(file), queueName, sha256, bytes };
   const journal = path.join(path.dirname(file), QUEUE_JOURNAL_NAME);
   if (durable) await appendDurable(journal, JSON.stringify(record));
@@ -209,6 +212,22 @@ async function hashGivenAndSync(
     }
   }
   return { sha256, bytes: content.byteLength };
+}
+
+/** A hash the caller took; the size from the file, then (optionally) its fsync. */
+async function givenHashAndSync(
+  file: string,
+  sha256: string,
+  durable: boolean,
+): Promise<{ sha256: string; bytes: number }> {
+  const handle = await open(file, "r");
+  try {
+    const { size } = await handle.stat();
+    if (durable) await handle.sync();
+    return { sha256, bytes: size };
+  } finally {
+    await handle.close();
+  }
 }
 
 async function appendJournalFast(file: string, line: string): Promise<void> {

@@ -1,9 +1,10 @@
+import { createHash } from "node:crypto";
 import { mkdir, open } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "@kiroku/shared";
 import { moveNoClobber } from "./file-moves";
 import type { ChannelSpool } from "./spool-layout";
-import { type TsRejectCode, type TsVerdict, verifyTs } from "./ts-verify";
+import { TS_PACKET_SIZE, type TsRejectCode, type TsVerdict, TsVerifier } from "./ts-verify";
 
 /**
  * The verification step on disk: a segment file is read once, verified
@@ -29,11 +30,14 @@ export interface QuarantinedSegment {
   bytes: number;
 }
 
+/** Read size: 1394 packets (about 256 KiB), so a segment never sits in memory whole. */
+const READ_CHUNK = 1394 * TS_PACKET_SIZE;
+
 /** Two durations closer than this describe the same media (the key's, the csv's, the media's). */
 export const DURATION_TOLERANCE_MS = 50;
 
 /**
- * Reads `file` once and verifies it; a torn tail is cut off in place (the
+ * Reads `file` once, in packet-aligned chunks, and verifies it; a torn tail is cut off in place (the
  * file then holds `validBytes`). Throws only when the file cannot be read or
  * truncated (the caller leaves it for the next start).
  */
@@ -42,22 +46,40 @@ export async function checkSegmentFile(file: string): Promise<TsVerdict> {
 }
 
 /**
- * As checkSegmentFile, also giving the bytes read (before any trim: keep
- * `data.subarray(0, validBytes)`), so the next step (the content hash of the
- * move into `queue/`) does not read the file a second time.
+ * As checkSegmentFile, also giving the SHA-256 of the file's content from the
+ * same read, so the next step (the queue journal of the move into `queue/`)
+ * does not read it a second time. Absent when the file was trimmed: the hash
+ * of the kept part is then the caller's to take (a torn file is rare).
  */
 export async function readAndCheckSegment(
   file: string,
-): Promise<{ verdict: TsVerdict; data: Buffer }> {
+): Promise<{ verdict: TsVerdict; sha256?: string }> {
   const fh = await open(file, "r+");
   try {
-    const data = await fh.readFile();
-    const verdict = verifyTs(data);
+    const verifier = new TsVerifier();
+    const hash = createHash("sha256");
+    const buffer = Buffer.allocUnsafe(READ_CHUNK);
+    for (;;) {
+      // Fill the whole chunk (a read may return less), so chunks stay packet-aligned.
+      let fill = 0;
+      while (fill < READ_CHUNK) {
+        const { bytesRead } = await fh.read(buffer, fill, READ_CHUNK - fill, null);
+        if (bytesRead === 0) break;
+        fill += bytesRead;
+      }
+      if (fill > 0) {
+        hash.update(buffer.subarray(0, fill));
+        verifier.push(buffer.subarray(0, fill));
+      }
+      if (fill < READ_CHUNK) break;
+    }
+    const verdict = verifier.finish();
     if (verdict.ok && verdict.trimmed) {
       await fh.truncate(verdict.validBytes);
       await fh.sync();
     }
-    return { verdict, data };
+    const whole = verdict.ok && !verdict.trimmed;
+    return { verdict, ...(whole ? { sha256: hash.digest("hex") } : {}) };
   } finally {
     await fh.close();
   }

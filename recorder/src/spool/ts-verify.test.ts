@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { TS_PACKET_SIZE, verifyTs } from "./ts-verify";
+import { TS_PACKET_SIZE, TsVerifier, verifyTs } from "./ts-verify";
 
 /**
  * verifyTs on hand-built transport streams (no ffmpeg): the muxing rules it
@@ -279,5 +279,18 @@ describe("verifyTs", () => {
     const v = verifyTs(Uint8Array.from(packets.flat()));
     expect(v).toMatchObject({ ok: false, code: "no-video" });
     if (!v.ok) expect(v.reason).toBe("no video stream (streams: aac)");
+  });
+
+  it("gives the same verdict fed in packet-aligned chunks as in one buffer", () => {
+    const { bytes } = segment({ frames: 50, audio: true, frameBytes: 1500 });
+    for (const torn of [bytes, bytes.subarray(0, Math.floor(bytes.length * 0.7) + 33)]) {
+      const v = new TsVerifier();
+      const chunk = 7 * TS_PACKET_SIZE;
+      for (let i = 0; i < torn.length; i += chunk) v.push(torn.subarray(i, i + chunk));
+      expect(v.finish()).toEqual(verifyTs(torn));
+    }
+    const v = new TsVerifier();
+    v.push(bytes.subarray(0, 100));
+    expect(() => v.push(bytes.subarray(100, 288))).toThrow(/last chunk/);
   });
 });

@@ -154,52 +154,75 @@ interface EsState {
   nalNext: boolean;
 }
 
-/** Verifies one MPEG-TS segment held in memory (see the module comment). Pure; never throws. */
+/**
+ * Verifies one MPEG-TS segment held in memory (see the module comment).
+ * Pure; never throws. For a file, TsVerifier reads it in chunks instead.
+ */
 export function verifyTs(data: Uint8Array): TsVerdict {
-  const n = data.length;
-  const reject = (code: TsRejectCode, reason: string): TsRejected => ({
-    ok: false,
-    code,
-    reason,
-    bytes: n,
-  });
-  if (n === 0) return reject("empty", "the file is empty");
-  if (n < TS_PACKET_SIZE || data[0] !== SYNC || (n >= 2 * TS_PACKET_SIZE && data[188] !== SYNC)) {
-    return reject(
-      "not-ts",
-      `not MPEG-TS: no 188-byte packets with sync byte 0x47 from byte 0 (${n} bytes, first byte 0x${(data[0] ?? 0).toString(16).padStart(2, "0")})`,
-    );
+  const v = new TsVerifier();
+  v.push(data);
+  return v.finish();
+}
+
+/**
+ * The same verification fed in chunks, so a file is read once through a
+ * small buffer instead of whole into memory. Every chunk but the last must be
+ * a multiple of 188 bytes long (packets never straddle two chunks).
+ */
+export class TsVerifier {
+  private bytes = 0;
+  /** Bytes of whole packets read (up to the stop). */
+  private whole = 0;
+  /** The bytes where the first two packets must start (0x47 both). */
+  private first = -1;
+  private second = -1;
+  private pmtPid = -1;
+  private patCc = -1;
+  private pmtCc = -1;
+  private readonly es = new Map<number, EsState>();
+  private refPts = Number.NaN;
+  private stop: string | undefined;
+  private interleaved = false;
+  private openCount = 0;
+  private cleanCut = 0;
+  private tail = 0;
+
+  /** Feeds the next bytes of the file. */
+  push(chunk: Uint8Array): void {
+    if (this.tail > 0) throw new Error("TsVerifier: only the last chunk may end inside a packet");
+    const base = this.bytes;
+    if (base === 0 && chunk.length > 0) this.first = chunk[0]!;
+    if (base <= TS_PACKET_SIZE && base + chunk.length > TS_PACKET_SIZE) {
+      this.second = chunk[TS_PACKET_SIZE - base]!;
+    }
+    this.bytes += chunk.length;
+    let off = 0;
+    for (; off + TS_PACKET_SIZE <= chunk.length; off += TS_PACKET_SIZE) {
+      if (this.stop !== undefined) return;
+      this.packet(chunk, off, base + off);
+      if (this.stop === undefined) this.whole = base + off + TS_PACKET_SIZE;
+    }
+    this.tail = chunk.length - off;
   }
 
-  let pmtPid = -1;
-  let patCc = -1;
-  let pmtCc = -1;
-  const es = new Map<number, EsState>();
-  let refPts = Number.NaN;
-  let stop: string | undefined;
-  let interleaved = false;
-  let openCount = 0;
-  let cleanCut = 0;
-  let off = 0;
-
-  for (; off + TS_PACKET_SIZE <= n; off += TS_PACKET_SIZE) {
+  private packet(data: Uint8Array, off: number, at: number): void {
     if (data[off] !== SYNC) {
-      stop = `lost sync at byte ${off}`;
-      break;
+      this.stop = `lost sync at byte ${at}`;
+      return;
     }
     const b1 = data[off + 1]!;
     const b3 = data[off + 3]!;
     if (b1 & 0x80) {
-      stop = `transport error flag at byte ${off}`;
-      break;
+      this.stop = `transport error flag at byte ${at}`;
+      return;
     }
     const pusi = (b1 & 0x40) !== 0;
     const pid = ((b1 & 0x1f) << 8) | data[off + 2]!;
     const afc = (b3 >> 4) & 3;
     const cc = b3 & 0x0f;
     if (afc === 0) {
-      stop = `invalid packet header at byte ${off}`;
-      break;
+      this.stop = `invalid packet header at byte ${at}`;
+      return;
     }
     let p = off + 4;
     let rai = false;
@@ -208,8 +231,8 @@ export function verifyTs(data: Uint8Array): TsVerdict {
     if (afc & 2) {
       const afLen = data[p]!;
       if (afLen > (afc === 3 ? 182 : 183)) {
-        stop = `invalid adaptation field at byte ${off}`;
-        break;
+        this.stop = `invalid adaptation field at byte ${at}`;
+        return;
       }
       if (afLen === 0) stuffed = true;
       else {
@@ -223,17 +246,17 @@ export function verifyTs(data: Uint8Array): TsVerdict {
     }
     const end = off + TS_PACKET_SIZE;
     const hasPayload = (afc & 1) !== 0 && p < end;
-    const st = es.get(pid);
+    const st = this.es.get(pid);
 
     // Continuity: a counter that does not follow on means missing or foreign bytes.
     if (afc & 1) {
-      const prev = pid === PID_PAT ? patCc : pid === pmtPid ? pmtCc : (st?.cc ?? -1);
+      const prev = pid === PID_PAT ? this.patCc : pid === this.pmtPid ? this.pmtCc : (st?.cc ?? -1);
       if (prev >= 0 && !disc && cc !== ((prev + 1) & 0x0f) && pid !== PID_NULL) {
-        stop = `continuity error on PID ${pid} at byte ${off}`;
-        break;
+        this.stop = `continuity error on PID ${pid} at byte ${at}`;
+        return;
       }
-      if (pid === PID_PAT) patCc = cc;
-      else if (pid === pmtPid) pmtCc = cc;
+      if (pid === PID_PAT) this.patCc = cc;
+      else if (pid === this.pmtPid) this.pmtCc = cc;
       else if (st) st.cc = cc;
     }
 
@@ -241,100 +264,125 @@ export function verifyTs(data: Uint8Array): TsVerdict {
       if (pusi) {
         // A new PES starts here: every PES before it is complete (its own
         // stream's by definition, the others' by the muxer's one-run rule).
-        if (!interleaved || openCount === 0) {
-          cleanCut = off;
-          for (const s of es.values()) s.open = false;
-          openCount = 0;
+        if (!this.interleaved || this.openCount === 0) {
+          this.cleanCut = at;
+          for (const s of this.es.values()) s.open = false;
+          this.openCount = 0;
         }
-        const err = startPes(data, p, end, st, off, rai);
+        const err = startPes(data, p, end, st, at, rai);
         if (err) {
-          stop = `${err} at byte ${off}`;
-          break;
+          this.stop = `${err} at byte ${at}`;
+          return;
         }
         const rawPts = st.pts[st.pts.length - 1]!;
         if (!Number.isNaN(rawPts)) {
-          if (Number.isNaN(refPts)) refPts = rawPts;
-          st.pts[st.pts.length - 1] = unwrap(rawPts, refPts);
+          if (Number.isNaN(this.refPts)) this.refPts = rawPts;
+          st.pts[st.pts.length - 1] = unwrap(rawPts, this.refPts);
         }
         if (!st.open) {
           st.open = true;
-          openCount++;
+          this.openCount++;
         }
       } else if (st.offsets.length > 0) {
         if (!st.open) {
           // A continuation after its PES looked complete: not ffmpeg's layout, trust less.
           st.open = true;
-          openCount++;
+          this.openCount++;
         }
-        if (openCount > 1) interleaved = true;
+        if (this.openCount > 1) this.interleaved = true;
         st.pesGot += end - p;
         feedPayload(data, p, end, st);
       }
       if (st.open && ((st.pesSize > 0 && st.pesGot >= st.pesSize) || stuffed)) {
         st.open = false;
-        openCount--;
+        this.openCount--;
       }
-      continue;
+      return;
     }
 
-    if (openCount === 0) cleanCut = off;
-    if (pusi && hasPayload && (pid === PID_PAT || pid === pmtPid)) {
+    if (this.openCount === 0) this.cleanCut = at;
+    if (pusi && hasPayload && (pid === PID_PAT || pid === this.pmtPid)) {
       const section = psiSection(data, p, end);
-      if (pid === PID_PAT && pmtPid < 0 && section && section[0] === 0x00) {
-        pmtPid = parsePat(section);
-      } else if (pid === pmtPid && es.size === 0 && section && section[0] === 0x02) {
-        for (const s of parsePmt(section)) es.set(s.pid, s);
+      if (pid === PID_PAT && this.pmtPid < 0 && section && section[0] === 0x00) {
+        this.pmtPid = parsePat(section);
+      } else if (pid === this.pmtPid && this.es.size === 0 && section && section[0] === 0x02) {
+        for (const s of parsePmt(section)) this.es.set(s.pid, s);
       }
     }
   }
-  if (stop === undefined && off < n) stop = `partial packet at the end (${n - off} bytes)`;
-  if (openCount === 0) cleanCut = off;
-  const validBytes = cleanCut;
 
-  if (pmtPid < 0) return reject("no-program", "no valid PAT (program table) found");
-  if (es.size === 0) return reject("no-program", "no valid PMT (stream table) found");
-  const video = [...es.values()].find((s) => s.kind === "video");
-  if (!video) {
-    const kinds = [...es.values()].map((s) => s.codec).join(", ");
-    return reject("no-video", `no video stream (streams: ${kinds || "none"})`);
-  }
-  const kept = (s: EsState) => {
-    let k = s.offsets.length;
-    while (k > 0 && s.offsets[k - 1]! >= validBytes) k--;
-    return k;
-  };
-  if (video.offsets.length === 0) return reject("no-video", "no video frame in the file");
-  if (video.keyframe === false || (video.keyframe === undefined && kept(video) > 0)) {
-    return reject("no-keyframe", "the first video frame is not a keyframe");
-  }
-  const vSpan = spanOf(video, kept(video));
-  if (!vSpan) {
-    return reject(
-      "too-short",
-      `fewer than 2 complete video frames with timestamps (${kept(video)} kept of ${video.offsets.length})`,
-    );
-  }
-  const audio = [...es.values()].find((s) => s.kind === "audio" && s.offsets.length > 0);
-  const aSpan = audio ? spanOf(audio, kept(audio)) : undefined;
-  const spans = [vSpan, ...(aSpan ? [aSpan] : [])];
-  const start = Math.min(...spans.map((s) => s.start));
-  const endTicks = Math.max(...spans.map((s) => s.end));
+  /** The verdict on everything pushed. */
+  finish(): TsVerdict {
+    const n = this.bytes;
+    const reject = (code: TsRejectCode, reason: string): TsRejected => ({
+      ok: false,
+      code,
+      reason,
+      bytes: n,
+    });
+    if (n === 0) return reject("empty", "the file is empty");
+    if (
+      n < TS_PACKET_SIZE ||
+      this.first !== SYNC ||
+      (n >= 2 * TS_PACKET_SIZE && this.second !== SYNC)
+    ) {
+      return reject(
+        "not-ts",
+        `not MPEG-TS: no 188-byte packets with sync byte 0x47 from byte 0 (${n} bytes, first byte 0x${Math.max(0, this.first).toString(16).padStart(2, "0")})`,
+      );
+    }
+    const off = this.whole;
+    let stop = this.stop;
+    if (stop === undefined && off < n) stop = `partial packet at the end (${n - off} bytes)`;
+    if (this.openCount === 0) this.cleanCut = off;
+    const validBytes = this.cleanCut;
+    const es = this.es;
 
-  const reasons: string[] = [];
-  if (stop) reasons.push(stop);
-  if (validBytes < off) reasons.push("incomplete last PES dropped");
-  const trimmed = validBytes < n;
-  return {
-    ok: true,
-    bytes: n,
-    validBytes,
-    trimmed,
-    ...(trimmed ? { trimReason: reasons.join("; ") } : {}),
-    startPts: mod33(start),
-    durationMs: Math.round((endTicks - start) / (PTS_HZ / 1000)),
-    video: toSpan(video, vSpan),
-    ...(audio && aSpan ? { audio: toSpan(audio, aSpan) } : {}),
-  };
+    if (this.pmtPid < 0) return reject("no-program", "no valid PAT (program table) found");
+    if (es.size === 0) return reject("no-program", "no valid PMT (stream table) found");
+    const video = [...es.values()].find((s) => s.kind === "video");
+    if (!video) {
+      const kinds = [...es.values()].map((s) => s.codec).join(", ");
+      return reject("no-video", `no video stream (streams: ${kinds || "none"})`);
+    }
+    const kept = (s: EsState) => {
+      let k = s.offsets.length;
+      while (k > 0 && s.offsets[k - 1]! >= validBytes) k--;
+      return k;
+    };
+    if (video.offsets.length === 0) return reject("no-video", "no video frame in the file");
+    if (video.keyframe === false || (video.keyframe === undefined && kept(video) > 0)) {
+      return reject("no-keyframe", "the first video frame is not a keyframe");
+    }
+    const vSpan = spanOf(video, kept(video));
+    if (!vSpan) {
+      return reject(
+        "too-short",
+        `fewer than 2 complete video frames with timestamps (${kept(video)} kept of ${video.offsets.length})`,
+      );
+    }
+    const audio = [...es.values()].find((s) => s.kind === "audio" && s.offsets.length > 0);
+    const aSpan = audio ? spanOf(audio, kept(audio)) : undefined;
+    const spans = [vSpan, ...(aSpan ? [aSpan] : [])];
+    const start = Math.min(...spans.map((s) => s.start));
+    const endTicks = Math.max(...spans.map((s) => s.end));
+
+    const reasons: string[] = [];
+    if (stop) reasons.push(stop);
+    if (validBytes < off) reasons.push("incomplete last PES dropped");
+    const trimmed = validBytes < n;
+    return {
+      ok: true,
+      bytes: n,
+      validBytes,
+      trimmed,
+      ...(trimmed ? { trimReason: reasons.join("; ") } : {}),
+      startPts: mod33(start),
+      durationMs: Math.round((endTicks - start) / (PTS_HZ / 1000)),
+      video: toSpan(video, vSpan),
+      ...(audio && aSpan ? { audio: toSpan(audio, aSpan) } : {}),
+    };
+  }
 }
 
 /** Parses the PES header of a packet that starts a PES; returns an error or undefined. */
