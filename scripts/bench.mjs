@@ -21,6 +21,8 @@ const benchmarks = [
   ["upload", "recorder/bench/upload.ts"],
   ["recorder-cost", "recorder/bench/daemon-cost.ts"],
   ["recorder-start", "recorder/bench/start-delay.ts"],
+  ["verify", "recorder/bench/verify.ts"],
+  ["spool-handover", "recorder/bench/spool-handover.ts"],
 ];
 
 /** Run only when named (`pnpm bench soak`): name → script, why it is left out of the plain run. */

@@ -17,6 +17,9 @@ import { type ClockSyncMode, SystemClock } from "./clock/system-clock";
 import { type ChannelConfig, type RecorderConfig, readRecorderConfig } from "./recorder-config";
 import { DiskGuard } from "./spool/disk-guard";
 import { scanHeld } from "./spool/held-segments";
+import { checkQueue } from "./spool/queue-check";
+import type { QuarantinedSegment } from "./spool/segment-check";
+import { spooledChannels } from "./spool/spool";
 import { channelSpool } from "./spool/spool-layout";
 import { RunHistory } from "./telemetry/history";
 import { MetaWriter } from "./telemetry/meta-writer";
@@ -40,15 +43,21 @@ import { Uploader } from "./upload/uploader";
  * serves /metrics and /healthz.
  *
  * Start: record first, talk to S3 later. Only local work comes before
- * ffmpeg (the spool's queue is scanned and queued for upload, run journals a
- * crash left open are closed, the channel status last seen is read back from
- * the spool, so a channel seen disabled stays off); every S3 request runs
- * beside recording: the channel settings get SETTINGS_HEAD_START_MS to say
- * "disabled" before the cameras start, and a channel they disable later is
- * stopped as soon as the answer arrives; multipart uploads a crash left open
- * are aborted once the store answers (uploads wait for that, recording does
- * not). ffmpeg starts within a fraction of a second whatever S3 does, so a
- * restart during an outage loses no footage.
+ * ffmpeg (run journals a crash left open are closed, the channel status last
+ * seen is read back from the spool, so a channel seen disabled stays off);
+ * every S3 request runs beside recording: the channel settings get
+ * SETTINGS_HEAD_START_MS to say "disabled" before the cameras start, and a
+ * channel they disable later is stopped as soon as the answer arrives;
+ * multipart uploads a crash left open are aborted once the store answers
+ * (uploads wait for that, recording does not). ffmpeg starts within a
+ * fraction of a second whatever S3 does, so a restart during an outage loses
+ * no footage.
+ *
+ * Once the cameras run, every segment already in any channel's spool queue
+ * (a crash, an outage, a channel since removed from the config) is verified
+ * again (a power cut may have torn it: trimmed and re-keyed, or quarantined;
+ * spool/queue-check.ts) and only then queued for upload: reading a long
+ * backlog must not hold the cameras back.
  *
  * One channel's trouble is that channel's alone: an absent or failing source
  * (capture/source-check.ts) keeps its channel waiting and retrying, says why
@@ -292,11 +301,26 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   const settingsRead = channelSettings.start();
   const headStart = new Promise((r) => setTimeout(r, SETTINGS_HEAD_START_MS).unref());
 
-  // Local work only (no S3 request) before the cameras start.
+  const quarantined = (q: QuarantinedSegment) => {
+    metrics.segmentsQuarantined.inc({ channel: q.channel, reason: q.code });
+    status.segmentQuarantined(q.channel, q.reason, q.from);
+  };
+  // Local work only (no S3 request, no reading of segments) before the cameras start.
   await history.recoverOpenRuns(); // runs a crash left open: end reason "unknown"
-  const resumed = await uploader.resumeQueue();
-  for (const channel of uploader.channels()) metrics.addChannel(channel);
-  if (resumed > 0) log.info({ segments: resumed }, "uploading segments left in the spool");
+  // Started once the cameras run: verify what the queue holds, then upload it.
+  const resumeQueue = async (): Promise<void> => {
+    for (const channel of await spooledChannels(rc.spoolDir)) {
+      const checked = await checkQueue(rc.spoolDir, channel, log);
+      for (const q of checked.quarantined) quarantined(q);
+      if (checked.rekeyed.length > 0)
+        metrics.segmentsTrimmed.inc({ channel }, checked.rekeyed.length);
+    }
+    const resumed = await uploader.resumeQueue();
+    for (const channel of uploader.channels()) metrics.addChannel(channel);
+    // The guard's headroom from the segments already spooled.
+    for (const seg of uploader.waiting()) guard.noteSegment(seg.bytes);
+    if (resumed > 0) log.info({ segments: resumed }, "uploading segments left in the spool");
+  };
   void guard.check().then(sampleDisk);
   guard.start(1_000);
   const diskSampler = setInterval(sampleDisk, 1_000);
@@ -346,6 +370,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
       guard.noteSegment(e.bytes);
       void guard.check();
     });
+    r.on("quarantined", quarantined);
+    r.on("trimmed", () => metrics.segmentsTrimmed.inc({ channel: name }));
     r.start();
     return r;
   };
@@ -386,6 +412,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     if (channel) apply(channel);
   });
   for (const channel of rc.channels) apply(channel);
+  const queueResumed = resumeQueue();
   trust.on("trusted", () => {
     // The first heartbeat in the bucket follows the release, with the held count it left.
     void Promise.all(
@@ -398,12 +425,13 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   // The first heartbeat waits for every recorder to recover and queue what a
   // previous process left in incoming/: one written earlier would report a
   // short queue, and the API would take ranges still to come as final.
-  await Promise.all(
-    [...slots.values()].map(async (slot) => {
+  await Promise.all([
+    queueResumed,
+    ...[...slots.values()].map(async (slot) => {
       await slot.change;
       await slot.recorder?.recovered;
     }),
-  );
+  ]);
   status.start();
   opts.onReady?.(server ? { metricsUrl: server.url } : {});
 

@@ -119,6 +119,12 @@ export const channelStatusSchema = z.looseObject({
   diskFreeBytes: z.number().nullable(),
   /** Segments dropped unuploaded to keep the disk from filling, since the recorder started. */
   dropped: z.number(),
+  /**
+   * Segment files found not to be decodable video (torn beyond repair, not
+   * MPEG-TS, no video, no keyframe first) since the recorder started: kept in
+   * the spool's `quarantine/`, never uploaded. Absent from older recorders.
+   */
+  quarantined: z.number().optional(),
   lastError: channelErrorSchema.nullable(),
   /**
    * The capture side in more detail (SOURCE_STATES), absent from recorders

@@ -54,7 +54,7 @@ describe("a daemon with a missing USB camera and a late RTSP camera", () => {
     const metricsPort = await freePort();
     const daemon = startDaemon(
       { ...s3.env, SPOOL_DIR: path.join(dir, "spool"), METRICS_PORT: String(metricsPort) },
-      ["--config", config],
+      { args: ["--config", config] },
     );
     const app = createApp({
       config: parseApiConfig({ ...s3.env, TARGET_DURATION: "2", API_TOKEN: TOKEN }),

@@ -6,6 +6,7 @@ import { CreateMultipartUploadCommand, UploadPartCommand } from "@aws-sdk/client
 import { parseQueueFileName, queueFileName } from "@kiroku/recorder";
 import { segmentKey } from "@kiroku/shared";
 import { waitFor } from "@kiroku/test/ffmpeg-tools";
+import { makeRecorderSegment } from "@kiroku/test/recorder-segment";
 import { getBytes, openMultipartUploads, sha256, startTestS3, type TestS3 } from "@kiroku/test/s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bucketSegments, names, startDaemon } from "./upload-harness";
@@ -29,19 +30,34 @@ describe("recorder daemon killed in the middle of uploads", () => {
   });
 
   it("uploads everything completed before SIGKILL after a restart, nothing twice, no open multipart upload", async () => {
-    // A backlog of an earlier run: 8 segments of 12 MiB (3 parts of 5 MiB each).
+    // A backlog of an earlier run: 8 real 30 s segments of about 12 MB (3 parts of
+    // 5 MiB each). Queued files are verified as video at start, so they are
+    // real ones, each made distinct by one byte of video payload.
     const queue = path.join(spoolDir, "yard", "queue");
     await mkdir(queue, { recursive: true });
+    await mkdir(path.join(spoolDir, "made"));
+    const made = await makeRecorderSegment({
+      dir: path.join(spoolDir, "made"),
+      seconds: 30,
+      size: { width: 640, height: 360 },
+      videoBitrate: 3_000_000,
+    });
+    const video = await readFile(made.path);
+    await rm(path.join(spoolDir, "made"), { recursive: true });
+    expect(video.length).toBeGreaterThan(10 * 1024 * 1024);
     const t0 = Date.now() - 3_600_000;
     for (let i = 0; i < 8; i++) {
       const ref = {
         channel: "yard",
         startMs: t0 + i * 30_000,
-        durationMs: 30_000,
+        durationMs: made.csvDurationMs,
         run: 1,
         seq: i + 1,
       };
-      await writeFile(path.join(queue, queueFileName(ref)), randomBytes(12 * 1024 * 1024));
+      const copy = Buffer.from(video);
+      const at = Math.floor(copy.length / 2 / 188) * 188 + 187; // last byte of a packet: payload
+      copy[at] = copy[at]! ^ (i + 1);
+      await writeFile(path.join(queue, queueFileName(ref)), copy);
     }
     const env = {
       ...s3.env,
@@ -78,7 +94,13 @@ describe("recorder daemon killed in the middle of uploads", () => {
     // Make sure the restart has an orphan to clean up whatever the timing: a
     // multipart upload of a segment key with one part in it, as a kill
     // between UploadPart and CompleteMultipartUpload leaves.
-    const orphanRef = { channel: "yard", startMs: t0, durationMs: 30_000, run: 1, seq: 1 };
+    const orphanRef = {
+      channel: "yard",
+      startMs: t0,
+      durationMs: made.csvDurationMs,
+      run: 1,
+      seq: 1,
+    };
     const orphan = await s3.s3.send(
       new CreateMultipartUploadCommand({
         Bucket: s3.bucket,

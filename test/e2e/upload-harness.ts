@@ -22,10 +22,19 @@ export interface DaemonProcess {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `recorder run` (plus `args`, e.g. `--config FILE`) with the env of a test (the S3 env of `s3` plus `env`). */
-export function startDaemon(env: Record<string, string>, args: string[] = []): DaemonProcess {
+/**
+ * Starts `recorder run` (plus `opts.args`, e.g. `--config FILE`) with the env
+ * of a test (the S3 env of `s3` plus `env`). `detached`: in a process group
+ * of its own, so a test can kill the group.
+ */
+export function startDaemon(
+  env: Record<string, string>,
+  opts: { args?: string[]; detached?: boolean } = {},
+): DaemonProcess {
+  const args = opts.args ?? [];
   const proc = spawn(process.execPath, ["--import", "tsx", "recorder/src/cli.ts", "run", ...args], {
     cwd: root,
+    detached: opts.detached ?? false,
     env: {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       HOME: process.env.HOME ?? "/tmp",

@@ -3,6 +3,13 @@ import path from "node:path";
 import type { Logger } from "@kiroku/shared";
 import { watch as chokidarWatch, type FSWatcher } from "chokidar";
 import { exists, moveToPartial } from "../spool/file-moves";
+import {
+  QUEUE_JOURNAL_NAME,
+  type QueuedRecord,
+  type RecoveredQueued,
+  readQueueJournal,
+  recoverQueued,
+} from "../spool/queue-handover";
 import type { ChannelSpool } from "../spool/spool-layout";
 import { SEGMENT_LIST_NAME } from "./ffmpeg-args";
 import { FFMPEG_PID_NAME } from "./leftover-ffmpeg";
@@ -23,6 +30,10 @@ import { type SegmentListEntry, SegmentListReader } from "./segment-list";
  * completed, and every file ffmpeg never listed (killed with SIGKILL, power
  * loss) goes to `partial/` for inspection: logged, never uploaded. The same
  * `finish()` recovers attempt folders left behind by a crash at start-up.
+ *
+ * A listed file may have reached `queue/` already before a crash (the move
+ * is a link, then an unlink, spool/queue-handover.ts): `recognise()` tells,
+ * so it is never completed (and keyed) a second time.
  */
 export interface ClosedSegmentFile {
   entry: SegmentListEntry;
@@ -57,6 +68,7 @@ export class AttemptOutput {
   private exited = false;
   private chain: Promise<void> = Promise.resolve();
   private closedCount = 0;
+  private journal: Map<string, QueuedRecord> | undefined;
 
   constructor(
     readonly dir: string,
@@ -69,6 +81,45 @@ export class AttemptOutput {
   /** Segments handed over so far. */
   get closed(): number {
     return this.closedCount;
+  }
+
+  /**
+   * Whether a listed file was queued before a crash (same inode as a queue
+   * file, or named in the folder's queue journal). Returns what was done, or
+   * undefined for a file to complete as usual. A file whose bytes changed
+   * since it was queued is moved to `partial/` here.
+   */
+  async recognise(file: string): Promise<RecoveredQueued | undefined> {
+    this.journal ??= await readQueueJournal(this.dir);
+    const found = await recoverQueued(file, this.spool, this.journal);
+    switch (found.kind) {
+      case "new":
+        return undefined;
+      case "already-queued":
+        this.opts.log.info(
+          { file, queued: path.basename(found.path) },
+          "segment was already queued before the restart; not queued again",
+        );
+        return found;
+      case "requeued":
+        this.opts.log.warn(
+          { file, queued: found.record.queueName },
+          "segment queued before the restart was missing from the queue; queued again under the same key",
+        );
+        return found;
+      case "changed": {
+        const target = await moveToPartial(
+          this.spool,
+          `${path.basename(this.dir)}_${path.basename(file)}`,
+          file,
+        );
+        this.opts.log.error(
+          { file: target, queued: found.record.queueName },
+          "segment changed on disk after it was queued; kept in partial/ and not uploaded again",
+        );
+        return found;
+      }
+    }
   }
 
   /** Starts watching the csv list for new lines. */
@@ -114,7 +165,14 @@ export class AttemptOutput {
     }
     for (const name of names) {
       const file = path.join(this.dir, name);
-      if (name === SEGMENT_LIST_NAME || name === FFMPEG_PID_NAME) {
+      // ffmpeg's list, the pid file, the queue journal (every listed file is handed over by
+      // now) and temp files of a durable write the crash interrupted.
+      if (
+        name === SEGMENT_LIST_NAME ||
+        name === FFMPEG_PID_NAME ||
+        name === QUEUE_JOURNAL_NAME ||
+        (name.startsWith(".") && name.endsWith(".tmp"))
+      ) {
         await unlink(file).catch(() => {});
         continue;
       }

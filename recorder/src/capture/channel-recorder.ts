@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { mkdir, stat, writeFile } from "node:fs/promises";
+import { mkdir, stat } from "node:fs/promises";
 import path from "node:path";
 import {
   Backoff,
@@ -12,10 +12,22 @@ import type { ClockTrust } from "../clock/clock-trust";
 import type { ChannelConfig } from "../recorder-config";
 import { sourceTimeoutSeconds } from "../source";
 import type { CompletedSegment, MediaInfo } from "../spool/completed-segment";
+import { writeDurable } from "../spool/durable-write";
 import { moveNoClobber, moveToPartial } from "../spool/file-moves";
 import { heldFileName, releaseHeld } from "../spool/held-segments";
+import { queueSegment } from "../spool/queue-handover";
+import {
+  type QuarantinedSegment,
+  quarantineSegment,
+  readAndCheckSegment,
+} from "../spool/segment-check";
 import { listNames } from "../spool/spool";
-import { type ChannelSpool, channelSpool, queueFileName } from "../spool/spool-layout";
+import {
+  type ChannelSpool,
+  channelSpool,
+  parseQueueFileName,
+  queueFileName,
+} from "../spool/spool-layout";
 import { SpoolState } from "../spool/spool-state";
 import { AttemptOutput, attemptFolder, type ClosedSegmentFile } from "./attempt-output";
 import { buildFfmpegArgs } from "./ffmpeg-args";
@@ -27,6 +39,7 @@ import {
 } from "./ffmpeg-process";
 import { hasHardwareH264Encoder } from "./hardware-encoder";
 import { FFMPEG_PID_NAME, stopLeftoverFfmpeg } from "./leftover-ffmpeg";
+import { mediaEntry } from "./media-entry";
 import { rtmpPeerAddress } from "./rtmp-peer";
 import { RunClock } from "./run-clock";
 import { checkSource, SOURCE_WAIT_BACKOFF, type SourceCheck } from "./source-check";
@@ -59,9 +72,13 @@ import { StreamInfoParser } from "./stream-info";
  *   recorder that was killed outright is stopped at the next start before
  *   its folder is recovered (leftover-ffmpeg.ts).
  * - Segments: see attempt-output.ts (completion), run-clock.ts (time model)
- *   and spool-state.ts (run/seq counters). Each completed segment is moved
- *   into `queue/` under its final name, the counters are persisted, and only
- *   then `onSegment` is called.
+ *   and spool-state.ts (run/seq counters). Each closed segment is verified
+ *   first (spool/segment-check.ts): a torn tail is cut to the last complete
+ *   frame and the segment ends where its media ends (media-entry.ts); a file
+ *   that is not video goes to `quarantine/` (event `quarantined`) and gets no
+ *   key. Then the counters are persisted, the file is moved durably into
+ *   `queue/` under its final name (spool/queue-handover.ts), and only then
+ *   `onSegment` is called.
  * - The clock gate (with `trust`): a segment is keyed by wall time only when
  *   ClockTrust places its close time on the trusted wall scale. Otherwise it
  *   is timed on the monotonic clock and moved into `held/` (never uploaded;
@@ -118,8 +135,21 @@ export interface RestartEvent {
   exit: FfmpegExit;
 }
 
+/** A closed segment that was torn and cut to its last complete frame before it was keyed. */
+export interface TrimmedEvent {
+  channel: string;
+  /** Where ffmpeg wrote it. */
+  file: string;
+  cutBytes: number;
+  durationMs: number;
+  reason: string;
+}
+
 export interface ChannelRecorderEvents {
   state: [ChannelStatus];
+  /** A closed segment was not decodable video: moved to `quarantine/`, never keyed or uploaded. */
+  quarantined: [QuarantinedSegment];
+  trimmed: [TrimmedEvent];
   runStarted: [RunStartedEvent];
   runEnded: [RunEndedEvent];
   restart: [RestartEvent];
@@ -367,7 +397,7 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
       onLine: (line) => this.onLine(attempt, line),
       onSpawn: (pid) => {
         // Lets a later recorder stop this ffmpeg should this process die first.
-        attempt.pidFile = writeFile(path.join(dir, FFMPEG_PID_NAME), `${pid}\n`).catch(() => {});
+        attempt.pidFile = writeDurable(path.join(dir, FFMPEG_PID_NAME), `${pid}\n`).catch(() => {});
         this.emit("spawned", { channel: this.opts.channel.name, attempt: id, pid });
       },
     });
@@ -404,9 +434,60 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
     }
   }
 
-  /** One closed segment: place it in time, number it, move it to the queue, persist, announce. */
-  private async complete(attempt: Attempt, closed: ClosedSegmentFile): Promise<void> {
+  /** One closed segment: verify it, place it in time, number it, move it to the queue, persist, announce. */
+  private async complete(attempt: Attempt, raw: ClosedSegmentFile): Promise<void> {
     const state = this.state!;
+    // Queued already before a crash (between link and unlink, or since uploaded): never twice.
+    const earlier = await attempt.output.recognise(raw.file);
+    if (earlier) {
+      if (earlier.kind === "requeued") this.announceRequeued(earlier.path, raw.bytes);
+      return;
+    }
+    const name = path.basename(raw.file);
+    const { verdict, sha256 } = await readAndCheckSegment(raw.file);
+    if (!verdict.ok) {
+      const from = path.relative(this.spool.root, raw.file);
+      const q = await quarantineSegment(
+        this.spool,
+        this.opts.channel.name,
+        raw.file,
+        `a${attempt.id}_${name}`,
+        from,
+        verdict,
+        this.log,
+      );
+      this.emit("quarantined", q);
+      return;
+    }
+    const timed = mediaEntry(raw.entry, verdict);
+    if (verdict.trimmed) {
+      const reason = verdict.trimReason ?? "torn";
+      this.log.warn(
+        {
+          file: name,
+          attempt: attempt.id,
+          cutBytes: verdict.bytes - verdict.validBytes,
+          durationMs: verdict.durationMs,
+          listedMs: Math.round((raw.entry.endS - raw.entry.startS) * 1000),
+          reason,
+        },
+        "torn segment trimmed to its last complete frame; keyed with its true duration",
+      );
+      this.emit("trimmed", {
+        channel: this.opts.channel.name,
+        file: raw.file,
+        cutBytes: verdict.bytes - verdict.validBytes,
+        durationMs: verdict.durationMs,
+        reason,
+      });
+    }
+    if (timed.disagreement) {
+      this.log.warn(
+        { file: name, disagreement: timed.disagreement },
+        "segment media and ffmpeg's list disagree; keeping the list's times",
+      );
+    }
+    const closed: ClosedSegmentFile = { ...raw, entry: timed.entry, bytes: verdict.validBytes };
     const trust = this.opts.trust;
     const fileTime = trust?.clock.fileTimeMs?.(closed.closedAtMs) ?? closed.closedAtMs;
     const when = trust ? trust.place(fileTime) : ({ scale: "wall", ms: fileTime } as const);
@@ -463,12 +544,23 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
       run: attempt.run!,
       seq: state.takeSeq(),
     };
-    const target = held
-      ? path.join(this.spool.held, heldFileName(trust!.clock.monoOrigin, ref))
-      : path.join(this.spool.queue, queueFileName(ref));
-    if (held) await mkdir(this.spool.held, { recursive: true });
-    await moveNoClobber(closed.file, target);
+    // The counters first: a key in the queue journal or queue/ must never be handed out again.
     await state.save();
+    let target: string;
+    if (held) {
+      target = path.join(this.spool.held, heldFileName(trust!.clock.monoOrigin, ref));
+      await mkdir(this.spool.held, { recursive: true });
+      await moveNoClobber(closed.file, target);
+    } else {
+      // fsync, journal, link into queue/, fsync queue/, unlink (spool/queue-handover.ts).
+      // The verifier's read gave the content hash: a whole file is read once.
+      ({ path: target } = await queueSegment({
+        file: closed.file,
+        queueName: queueFileName(ref),
+        spool: this.spool,
+        ...(sha256 ? { sha256 } : {}),
+      }));
+    }
     const seg: CompletedSegment = { ...ref, path: target, bytes: closed.bytes, media };
     attempt.segments++;
     this.armWatchdog(attempt, this.stallMs);
@@ -506,6 +598,17 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
     }
     try {
       this.opts.onSegment(seg);
+    } catch (err) {
+      this.log.error({ err: String(err) }, "onSegment handler threw");
+    }
+  }
+
+  /** A segment queued before a crash whose queue name was lost, queued again under its key. */
+  private announceRequeued(file: string, bytes: number): void {
+    const ref = parseQueueFileName(this.opts.channel.name, path.basename(file));
+    if (!ref) return;
+    try {
+      this.opts.onSegment({ ...ref, path: file, bytes });
     } catch (err) {
       this.log.error({ err: String(err) }, "onSegment handler threw");
     }

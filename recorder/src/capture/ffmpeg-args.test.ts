@@ -40,7 +40,9 @@ describe("buildFfmpegArgs", () => {
     segmenting(args);
     forcesKeyframes(args);
     expect(args.filter((a) => a === "-re")).toHaveLength(2);
-    expect(args).toContain("testsrc2=size=640x360:rate=25");
+    expect(args).toContain(
+      "testsrc2=size=640x360:rate=25,drawtext=text=%{gmtime} UTC:x=8:y=8:fontsize=24:fontcolor=white:box=1:boxcolor=black@0.6",
+    );
     expect(after(args, "-c:v")).toBe("libx264");
     expect(after(args, "-preset")).toBe("ultrafast");
     expect(after(args, "-c:a")).toBe("aac");

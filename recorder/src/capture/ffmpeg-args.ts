@@ -69,8 +69,13 @@ export function buildFfmpegArgs(opts: FfmpegArgsOptions): FfmpegPlan {
   switch (source.kind) {
     case "test": {
       const rate = source.framerate;
+      // The UTC wall-clock time burnt in: a recording's key time can be checked by eye,
+      // and no two runs write the same bytes (testsrc2 alone starts from the same frame).
+      const fontSize = Math.max(12, Math.round(source.size.height / 15));
       inputs.push({
-        url: `testsrc2=size=${formatSize(source.size)}:rate=${rate}`,
+        url:
+          `testsrc2=size=${formatSize(source.size)}:rate=${rate},` +
+          `drawtext=text=%{gmtime} UTC:x=8:y=8:fontsize=${fontSize}:fontcolor=white:box=1:boxcolor=black@0.6`,
         options: [...GLOBAL, "-re", "-f", "lavfi"],
       });
       if (source.audio) {

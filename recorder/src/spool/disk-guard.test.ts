@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from "node:fs/promises";
+import { link, mkdir, mkdtemp, readdir, rm, utimes, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { silentLogger } from "@kiroku/shared";
@@ -101,7 +101,8 @@ describe("DiskGuard", () => {
         Buffer.alloc(10 * KB),
       );
     await mkdir(channelSpool(spoolDir, "cam").queue, { recursive: true });
-    const { guard, deleted } = setup({ maxBytes: 40 * KB });
+    // 60 kB held; the bound leaves room for 3 files (+ 2 × 10 kB headroom).
+    const { guard, deleted } = setup({ maxBytes: 50 * KB });
     guard.noteSegment(10 * KB);
     const usage = await guard.check();
     expect(order(deleted)).toEqual(["held:s1", "held:s2", "held:s3"]);
@@ -115,8 +116,8 @@ describe("DiskGuard", () => {
     await extra("uploaded", "u-new.ts", 20);
     await extra("uploaded", "u-old.ts", 200);
     for (let seq = 1; seq <= 6; seq++) await queued(seq);
-    // 10 files of 10 kB = 100 kB; the bound leaves room for 3 files (+ 10 kB headroom).
-    const { s3, uploader, guard, deleted, dropped } = setup({ maxBytes: 40 * KB });
+    // 10 files of 10 kB = 100 kB; the bound leaves room for 3 files (+ 2 × 10 kB headroom).
+    const { s3, uploader, guard, deleted, dropped } = setup({ maxBytes: 50 * KB });
     guard.noteSegment(10 * KB);
     await uploader.resume();
     await s3.waitFor(1); // the newest (s6) is in flight on the live slot
@@ -131,7 +132,7 @@ describe("DiskGuard", () => {
       "queued:s3",
     ]);
     expect(dropped).toEqual([1, 2, 3]);
-    expect(usage.spoolBytes).toBeLessThanOrEqual(40 * KB - 10 * KB);
+    expect(usage.spoolBytes).toBeLessThanOrEqual(50 * KB - 2 * 10 * KB);
     expect(await folderBytes(spoolDir)).toBe(usage.spoolBytes);
     // s1 to s3 dropped: the oldest left is s4.
     expect(uploader.queueStats("cam")).toEqual({
@@ -142,6 +143,29 @@ describe("DiskGuard", () => {
     expect(
       deleted.filter((d) => d.kind === "queued").every((d) => d.key?.startsWith("movie/cam/")),
     ).toBe(true);
+  });
+
+  it("counts a segment with two names (mid-move into queue/) once, and drops one segment where one is enough", async () => {
+    for (let seq = 1; seq <= 6; seq++) await queued(seq);
+    // s6 still has its attempt folder's name too (link done, unlink not yet).
+    const attempt = path.join(channelSpool(spoolDir, "cam").incoming, "a1");
+    await mkdir(attempt, { recursive: true });
+    const s6 = (await readdir(channelSpool(spoolDir, "cam").queue)).find((n) =>
+      n.endsWith("_s6.ts"),
+    )!;
+    await link(
+      path.join(channelSpool(spoolDir, "cam").queue, s6),
+      path.join(attempt, "seg000005.ts"),
+    );
+    expect(await folderBytes(spoolDir)).toBe(60 * KB);
+    // 60 kB + 2 × 10 kB headroom against a 70 kB bound: one 10 kB segment must go, not two.
+    const { s3, uploader, guard, deleted } = setup({ maxBytes: 70 * KB });
+    guard.noteSegment(10 * KB);
+    await uploader.resume();
+    await s3.waitFor(1);
+    const usage = await guard.check();
+    expect(order(deleted)).toEqual(["queued:s1"]);
+    expect(usage.spoolBytes).toBe(50 * KB);
   });
 
   it("never drops a segment while it is being uploaded, even the oldest", async () => {
@@ -168,7 +192,7 @@ describe("DiskGuard", () => {
   it("keeps the free-disk floor by the same order", async () => {
     await extra("uploaded", "u.ts", 10);
     for (let seq = 1; seq <= 3; seq++) await queued(seq);
-    let free = 35 * KB; // floor 50 kB: 15 kB short, then 10 kB of headroom
+    let free = 35 * KB; // floor 50 kB: 15 kB short, then 2 × 10 kB of headroom (s3 is in flight)
     const { s3, uploader, guard, deleted } = setup({
       minFreeBytes: 50 * KB,
       freeBytes: async () => free,

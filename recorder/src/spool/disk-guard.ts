@@ -1,4 +1,4 @@
-import { statfs, unlink } from "node:fs/promises";
+import { lstat, statfs, unlink } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "@kiroku/shared";
 import type { CompletedSegment } from "./completed-segment";
@@ -6,21 +6,32 @@ import { type HeldSegment, scanHeld } from "./held-segments";
 import { folderBytes, listFiles, type SpoolFile, spooledChannels } from "./spool";
 import { channelSpool } from "./spool-layout";
 
+/** Segments of room kept free below the bounds (see DiskGuardOptions). */
+export const HEADROOM_SEGMENTS = 2;
+
 /**
  * Keeps the spool inside SPOOL_MAX_BYTES and the disk above
  * SPOOL_MIN_FREE_BYTES, so recording never stops for a full disk.
  *
  * Every check (each second, and whenever a segment completes) measures the
  * whole spool folder (queue, uploaded copies, ffmpeg's file in progress,
- * partial files) and the free space, and keeps one segment of headroom (the
- * largest segment seen) so the file ffmpeg is writing cannot push it over
- * before the next check. When a bound would be crossed it deletes, in order:
+ * partial and quarantined files) and the free space, and keeps two segments of headroom
+ * (HEADROOM_SEGMENTS × the largest segment seen): the file ffmpeg is
+ * writing, and the next one, which ffmpeg starts the moment the last one
+ * closes, while that one is still being verified, fsynced and moved before
+ * the check it triggers can run. One segment of headroom was not enough on a
+ * busy machine: the bound was crossed by what ffmpeg wrote in that moment.
+ * Each file counts once however many names it has (by inode, as `du` does):
+ * a segment in the middle of its move into `queue/` has two names for a
+ * moment, and counting it twice would drop a segment for nothing. When a
+ * bound would be crossed it deletes, in order:
  *
  * 1. `partial/` files (never uploaded, kept only for inspection), oldest first;
- * 2. `uploaded/` copies (already safe in S3), oldest first;
- * 3. `held/` segments (recorded while the clock was not trusted, the oldest
+ * 2. `quarantine/` files (not decodable video, kept only for inspection), oldest first;
+ * 3. `uploaded/` copies (already safe in S3), oldest first;
+ * 4. `held/` segments (recorded while the clock was not trusted, the oldest
  *    data there is), oldest first: data loss, logged at error level;
- * 4. the oldest queued segments not being uploaded right now: data loss,
+ * 5. the oldest queued segments not being uploaded right now: data loss,
  *    each one logged at error level with its key, counted in metrics
  *    (`kiroku_segments_dropped_total`) and in the channel's status (`dropped`).
  *
@@ -48,7 +59,7 @@ export interface DiskGuardOptions {
 }
 
 export interface DeleteEvent {
-  kind: "partial" | "uploaded-copy" | "held" | "queued";
+  kind: "partial" | "quarantined" | "uploaded-copy" | "held" | "queued";
   channel: string;
   file: string;
   bytes: number;
@@ -141,11 +152,13 @@ export class DiskGuard {
     const copies: (SpoolFile & { channel: string })[] = [];
     const partials: (SpoolFile & { channel: string })[] = [];
     const held: HeldSegment[] = [];
+    const quarantined: (SpoolFile & { channel: string })[] = [];
     for (const channel of channels) {
       const spool = channelSpool(spoolDir, channel);
       held.push(...(await scanHeld(spool, channel)));
       for (const f of await listFiles(spool.uploaded)) copies.push({ ...f, channel });
       for (const f of await listFiles(spool.partial)) partials.push({ ...f, channel });
+      for (const f of await listFiles(spool.quarantine)) quarantined.push({ ...f, channel });
     }
     // Expired copies go whatever the pressure.
     const now = this.clock();
@@ -155,7 +168,7 @@ export class DiskGuard {
     }
     let spoolBytes = await folderBytes(spoolDir);
     let freeBytes = await this.free();
-    const headroom = this.largestSegment;
+    const headroom = HEADROOM_SEGMENTS * this.largestSegment;
     const need = () =>
       Math.max(
         spoolBytes + headroom - maxBytes,
@@ -176,22 +189,26 @@ export class DiskGuard {
     const byAge = (a: SpoolFile, b: SpoolFile) => a.mtimeMs - b.mtimeMs;
     for (const [kind, files] of [
       ["partial", partials.sort(byAge)],
+      ["quarantined", quarantined.sort(byAge)],
       ["uploaded-copy", copies.filter((c) => c.bytes >= 0).sort(byAge)],
     ] as const) {
       for (const f of files) {
         if (need() <= 0) break;
         const why = reason();
+        const freed = await bytesFreedByRemoving(f.path);
         try {
           await unlink(f.path);
         } catch {
           continue;
         }
-        removed(f.bytes);
+        removed(freed);
         this.opts.log.warn(
           { channel: f.channel, file: path.basename(f.path), bytes: f.bytes, reason: why },
           kind === "partial"
             ? "deleted a partial file to keep the disk from filling"
-            : "deleted an uploaded copy (it is safe in S3) to keep the disk from filling",
+            : kind === "quarantined"
+              ? "deleted a quarantined file to keep the disk from filling"
+              : "deleted an uploaded copy (it is safe in S3) to keep the disk from filling",
         );
         this.opts.onDelete?.({
           kind,
@@ -205,12 +222,13 @@ export class DiskGuard {
     for (const seg of held) {
       if (need() <= 0) break;
       const why = reason();
+      const freed = await bytesFreedByRemoving(seg.path);
       try {
         await unlink(seg.path);
       } catch {
         continue;
       }
-      removed(seg.bytes);
+      removed(freed);
       this.opts.log.error(
         { channel: seg.channel, file: path.basename(seg.path), bytes: seg.bytes, reason: why },
         "segment held for a trusted clock dropped before upload: it will not be in the bucket",
@@ -226,8 +244,9 @@ export class DiskGuard {
     for (const seg of this.opts.queue.waiting()) {
       if (need() <= 0) break;
       const why = reason();
+      const freed = await bytesFreedByRemoving(seg.path);
       if (!(await this.opts.queue.drop(seg.path, why))) continue;
-      removed(seg.bytes);
+      removed(freed);
       this.opts.onDelete?.({
         kind: "queued",
         channel: seg.channel,
@@ -259,4 +278,17 @@ export class DiskGuard {
       return null;
     }
   }
+}
+
+/**
+ * What removing one name of a file gives back: its size when it is the last
+ * name, nothing while another name holds the same inode (a segment in the
+ * middle of its move into `queue/`). Counting it freed would let the guard
+ * stop one file short; counting it twice in the usage (per name, not per
+ * inode) made it drop two segments where one was enough.
+ */
+async function bytesFreedByRemoving(file: string): Promise<number> {
+  const st = await lstat(file).catch(() => undefined);
+  if (!st) return 0;
+  return st.nlink > 1 ? 0 : st.size;
 }

@@ -10,6 +10,7 @@ import { parseSegmentKey, type SegmentRef, segmentKey, validateChannelName } fro
  *   {SPOOL_DIR}/{channel}/held/{name}.ts          complete, recorded while the clock was not trusted (held-segments.ts)
  *   {SPOOL_DIR}/{channel}/uploaded/{name}.ts      confirmed in S3, kept for a while (optional)
  *   {SPOOL_DIR}/{channel}/partial/                files ffmpeg never listed as closed (kept for inspection, never uploaded)
+ *   {SPOOL_DIR}/{channel}/quarantine/             files that are not decodable video (ts-verify.ts; kept for inspection, never uploaded)
  *
  * A queue file's name is the segment's key name with the day folder folded in
  * (`2026-11-22_10-30-00.000Z_30000ms_r42_s1234.ts`), so after a crash the
@@ -24,6 +25,7 @@ export interface ChannelSpool {
   held: string;
   uploaded: string;
   partial: string;
+  quarantine: string;
 }
 
 export function channelSpool(spoolDir: string, channel: string): ChannelSpool {
@@ -38,6 +40,7 @@ export function channelSpool(spoolDir: string, channel: string): ChannelSpool {
     held: path.join(root, "held"),
     uploaded: path.join(root, "uploaded"),
     partial: path.join(root, "partial"),
+    quarantine: path.join(root, "quarantine"),
   };
 }
 

@@ -1,6 +1,7 @@
-import { mkdir, open, readFile, rename, unlink } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { FIRST_SEQ } from "@kiroku/shared";
+import { fsyncDir, writeDurable } from "./durable-write";
 import { parseHeldFileName } from "./held-segments";
 import { listNames } from "./spool";
 import { type ChannelSpool, parseQueueFileName } from "./spool-layout";
@@ -18,8 +19,9 @@ import { type ChannelSpool, parseQueueFileName } from "./spool-layout";
  * - `attempt` names the folder of each ffmpeg process (`incoming/a{N}`), so
  *   no two processes ever write into the same folder.
  *
- * Written atomically (temp file, fsync, rename) before the segment that used
- * the numbers is announced. On load the counters are also raised past every
+ * Written durably (temp file, fsync, rename, fsync of the folder:
+ * durable-write.ts) before the segment that used the numbers is announced,
+ * and before the attempt folder it names is created. On load the counters are also raised past every
  * file already in `queue/`, `held/` and `uploaded/` and every attempt folder, so a lost
  * or stale state file can never make a key repeat.
  */
@@ -42,6 +44,9 @@ export class SpoolState {
   static async load(spool: ChannelSpool, channel: string): Promise<SpoolState> {
     await mkdir(spool.incoming, { recursive: true });
     await mkdir(spool.queue, { recursive: true });
+    // The folders themselves must survive a power cut before anything is moved into them.
+    await fsyncDir(spool.root);
+    await fsyncDir(path.dirname(spool.root));
     const counters: SpoolCounters = { nextRun: 1, nextSeq: FIRST_SEQ, nextAttempt: 1 };
     try {
       const saved = JSON.parse(await readFile(spool.state, "utf8")) as Partial<SpoolCounters>;
@@ -84,25 +89,7 @@ export class SpoolState {
   /** Writes the counters atomically; saves are serialized. */
   save(): Promise<void> {
     const snapshot = JSON.stringify({ version: 1, channel: this.channel, ...this.counters });
-    this.saving = this.saving.then(() => writeAtomic(this.spool.state, `${snapshot}\n`));
+    this.saving = this.saving.then(() => writeDurable(this.spool.state, `${snapshot}\n`));
     return this.saving;
-  }
-}
-
-/** Write to a temp file, fsync, rename over the target: readers see the old or the new file, never half. */
-export async function writeAtomic(file: string, text: string): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  const handle = await open(tmp, "w");
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(tmp, file);
-  } catch (err) {
-    await unlink(tmp).catch(() => {});
-    throw err;
   }
 }

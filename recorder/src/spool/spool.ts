@@ -87,15 +87,35 @@ export async function listFiles(folder: string): Promise<SpoolFile[]> {
   return out;
 }
 
-/** Bytes of every file under `dir`, however deep (symlinks are not followed). */
+/**
+ * Bytes on disk under `dir`, however deep, counting each file once however
+ * many names it has (by device and inode, as `du` does): a segment being
+ * moved from `incoming/` to `queue/` has two names for a moment, one file.
+ * Symlinks are not followed.
+ */
 export async function folderBytes(dir: string): Promise<number> {
-  let total = 0;
-  for (const entry of await listDir(dir)) {
-    const p = path.join(dir, entry.name);
-    if (entry.isDirectory()) total += await folderBytes(p);
-    else if (entry.isFile()) total += (await lstat(p).catch(() => undefined))?.size ?? 0;
-  }
-  return total;
+  const seen = new Set<string>();
+  const walk = async (folder: string): Promise<number> => {
+    let total = 0;
+    for (const entry of await listDir(folder)) {
+      const p = path.join(folder, entry.name);
+      if (entry.isDirectory()) {
+        total += await walk(p);
+        continue;
+      }
+      if (!entry.isFile()) continue;
+      const st = await lstat(p, { bigint: true }).catch(() => undefined);
+      if (!st) continue;
+      const id = `${st.dev}:${st.ino}`;
+      if (st.nlink > 1n) {
+        if (seen.has(id)) continue;
+        seen.add(id);
+      }
+      total += Number(st.size);
+    }
+    return total;
+  };
+  return walk(dir);
 }
 
 /** The entry names of a folder, as listDir. */

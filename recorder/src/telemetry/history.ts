@@ -10,8 +10,8 @@ import {
   type RunRecord,
   runKey,
 } from "@kiroku/shared";
+import { writeDurable } from "../spool/durable-write";
 import { channelSpool } from "../spool/spool-layout";
-import { writeAtomic } from "../spool/spool-state";
 import type { MetaWriter } from "./meta-writer";
 
 /**
@@ -194,7 +194,7 @@ export class RunHistory {
     const file = journalFile(spoolDir, channel, run);
     return this.chain(file, async () => {
       await mkdir(path.dirname(file), { recursive: true });
-      await writeAtomic(file, `${JSON.stringify(entry)}\n`);
+      await writeDurable(file, `${JSON.stringify(entry)}\n`);
     });
   }
 

@@ -29,6 +29,8 @@ export class RecorderMetrics {
   readonly segmentsUploaded: Counter<"channel">;
   readonly uploadFailures: Counter<"channel" | "kind">;
   readonly segmentsDropped: Counter<"channel" | "reason">;
+  readonly segmentsQuarantined: Counter<"channel" | "reason">;
+  readonly segmentsTrimmed: Counter<"channel">;
   readonly uploadLatency: Histogram<"channel">;
   readonly uploadBytes: Counter<"channel">;
   readonly queueSegments: Gauge<"channel">;
@@ -86,6 +88,18 @@ export class RecorderMetrics {
       name: "kiroku_segments_dropped_total",
       help: "Segments deleted from the spool before upload to keep the disk from filling (data lost).",
       labelNames: ["channel", "reason"],
+      registers,
+    });
+    this.segmentsQuarantined = new Counter({
+      name: "kiroku_segments_quarantined_total",
+      help: "Segment files that were not decodable video (reason: empty, not-ts, no-program, no-video, no-keyframe, too-short), moved to quarantine/ and never uploaded.",
+      labelNames: ["channel", "reason"],
+      registers,
+    });
+    this.segmentsTrimmed = new Counter({
+      name: "kiroku_segments_trimmed_total",
+      help: "Torn segment files cut to their last complete frame and keyed with their true duration.",
+      labelNames: ["channel"],
       registers,
     });
     this.uploadLatency = new Histogram({
@@ -183,7 +197,12 @@ export class RecorderMetrics {
     const now = (this.opts.clock ?? Date.now)();
     if (!this.channels.has(channel))
       this.channels.set(channel, { lastCompletedMs: now, lastUploadedMs: now, active: true });
-    for (const c of [this.segmentsCompleted, this.segmentsUploaded, this.ffmpegRestarts])
+    for (const c of [
+      this.segmentsCompleted,
+      this.segmentsUploaded,
+      this.ffmpegRestarts,
+      this.segmentsTrimmed,
+    ])
       c.inc({ channel }, 0);
   }
 

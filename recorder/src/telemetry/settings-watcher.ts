@@ -3,8 +3,8 @@ import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { type ChannelSettingStatus, type Logger, readChannelSettings } from "@kiroku/shared";
+import { writeDurable } from "../spool/durable-write";
 import { channelSpool } from "../spool/spool-layout";
-import { writeAtomic } from "../spool/spool-state";
 
 /**
  * Polls each channel's settings object in the bucket (written by the API's
@@ -144,7 +144,7 @@ export class SettingsWatcher extends EventEmitter<SettingsWatcherEvents> {
     this.cacheWrites = this.cacheWrites
       .then(async () => {
         await mkdir(path.dirname(file), { recursive: true });
-        await writeAtomic(file, `${JSON.stringify({ status, at: new Date().toISOString() })}\n`);
+        await writeDurable(file, `${JSON.stringify({ status, at: new Date().toISOString() })}\n`);
       })
       .catch((err) =>
         this.opts.log.warn({ channel, err: String(err) }, "cannot keep the channel status locally"),

@@ -50,6 +50,7 @@ describe("StatusReporter and the clock", () => {
     status.clockStepped(step);
     status.report();
     status.stop();
+    await status.flushLocal(); // the last local copy is on disk before the folder goes
     const last = puts.at(-1)!;
     expect(last.key).toBe(statusKey("movie", "cam1"));
     expect(puts[0]!.body.clock).toEqual({

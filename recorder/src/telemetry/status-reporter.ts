@@ -10,8 +10,8 @@ import {
   type SourceState,
   statusKey,
 } from "@kiroku/shared";
+import { writeDurable } from "../spool/durable-write";
 import { channelSpool } from "../spool/spool-layout";
-import { writeAtomic } from "../spool/spool-state";
 import type { HealthEvent, QueueStats } from "../upload/uploader";
 import type { MetaWriter } from "./meta-writer";
 
@@ -65,6 +65,7 @@ interface ChannelEntry {
   lastSegment?: { key: string; startMs: number; durationMs: number };
   lastUploaded?: { key: string; atMs: number };
   dropped: number;
+  quarantined: number;
   captureError?: ChannelError;
   /** The capture side in detail; unset while disabled. */
   sourceState?: SourceState;
@@ -85,13 +86,17 @@ export class StatusReporter {
 
   addChannel(channel: string, source: string, capture: CaptureState = "reconnecting"): void {
     const now = this.clock();
+    // What was counted before the channel was added (the start-up queue check) stays counted.
+    const earlier = this.channels.get(channel);
     this.channels.set(channel, {
       channel,
       source,
       capture,
       captureSinceMs: now,
       shownSinceMs: now,
-      dropped: 0,
+      dropped: earlier?.dropped ?? 0,
+      quarantined: earlier?.quarantined ?? 0,
+      ...(earlier?.captureError ? { captureError: earlier.captureError } : {}),
     });
   }
 
@@ -150,6 +155,18 @@ export class StatusReporter {
     this.entry(channel).dropped++;
   }
 
+  /** A segment file was not decodable video: counted, and shown as the channel's last error. */
+  segmentQuarantined(channel: string, reason: string, file: string): void {
+    const e = this.entry(channel);
+    e.quarantined++;
+    e.captureError = {
+      at: formatTime(this.clock()),
+      code: "SEGMENT_QUARANTINED",
+      message: `segment ${file} is not decodable video (${reason}); kept in quarantine/, not uploaded`,
+      source: "capture",
+    };
+  }
+
   /** The status object of a channel as it would be written now. */
   snapshot(channel: string): ChannelStatus {
     const e = this.entry(channel);
@@ -187,6 +204,7 @@ export class StatusReporter {
       queue: this.opts.queue(channel),
       diskFreeBytes: this.opts.diskFreeBytes(),
       dropped: e.dropped,
+      quarantined: e.quarantined,
       lastError,
       ...(e.sourceState ? { sourceState: e.sourceState } : {}),
       ...(e.settingsProblem ? { settingsProblem: e.settingsProblem } : {}),
@@ -252,7 +270,7 @@ export class StatusReporter {
     const next = previous
       .then(async () => {
         await mkdir(path.dirname(file), { recursive: true });
-        await writeAtomic(file, `${JSON.stringify(snapshot, null, 2)}\n`);
+        await writeDurable(file, `${JSON.stringify(snapshot, null, 2)}\n`);
       })
       .catch(() => {});
     this.localWrites.set(channel, next);

@@ -17,7 +17,8 @@ export interface HeldRequest {
  * embedded server). Every `send` is held until the test resolves or rejects
  * it, so a test decides exactly which upload is in flight when, without
  * timers. Commands named in `answers` are answered at once instead (by
- * default ListMultipartUploads: none open) and kept in `answered`. It carries
+ * default ListMultipartUploads: none open; ListObjectsV2: no keys) and kept
+ * in `answered`. It carries
  * just enough `config` for lib-storage's Upload to run a single-part
  * PutObject.
  */
@@ -32,6 +33,7 @@ export class FakeS3Client {
   constructor(
     private readonly answers: Record<string, Record<string, unknown>> = {
       ListMultipartUploadsCommand: { Uploads: [], IsTruncated: false },
+      ListObjectsV2Command: { Contents: [], KeyCount: 0, IsTruncated: false },
     },
   ) {}
 

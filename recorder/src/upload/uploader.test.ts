@@ -76,6 +76,34 @@ function request(s3: FakeS3Client, seq: number) {
   return found[0]!;
 }
 
+describe("Uploader after a crash (in-memory S3)", () => {
+  it("does not upload again a segment left in the queue that the bucket already holds, even re-keyed since", async () => {
+    // s1 was stored under its 2000 ms key before the power cut; its torn copy was then
+    // trimmed and re-keyed to 1200 ms at start-up. s2 never reached the bucket.
+    const first = { channel: "cam", startMs: T0 + 2_000, durationMs: 2_000, run: 1, seq: 1 };
+    const queue = channelSpool(dir, "cam").queue;
+    await mkdir(queue, { recursive: true });
+    await writeFile(path.join(queue, queueFileName({ ...first, durationMs: 1_200 })), "torn");
+    await queued("cam", 2);
+    const s3 = new FakeS3Client({
+      ListMultipartUploadsCommand: { Uploads: [], IsTruncated: false },
+      ListObjectsV2Command: { Contents: [{ Key: segmentKey("movie", first) }] },
+    });
+    const u = uploader(s3);
+    expect(await u.resume()).toBe(2);
+    await s3.waitFor(1);
+    request(s3, 2).resolve();
+    await u.idle();
+    expect(sentSeqs(s3)).toEqual([2]);
+    expect(await readdir(queue)).toEqual([]);
+    // One listing per resumed segment; a segment handed over while running is not looked up.
+    expect(s3.answered.filter((a) => a.command === "ListObjectsV2Command")).toHaveLength(2);
+    u.enqueue(await queued("cam", 3));
+    await s3.waitFor(2);
+    expect(s3.answered.filter((a) => a.command === "ListObjectsV2Command")).toHaveLength(2);
+  });
+});
+
 describe("Uploader scheduling (in-memory S3)", () => {
   it("never uploads a segment keyed before the time floor: it goes to partial/, the others go up", async () => {
     const early = { channel: "cam", startMs: 17_000, durationMs: 2_000, run: 1, seq: 1 };

@@ -6,6 +6,7 @@ import path from "node:path";
 import {
   AbortMultipartUploadCommand,
   ListMultipartUploadsCommand,
+  ListObjectsV2Command,
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
@@ -15,6 +16,7 @@ import {
   parseSegmentKey,
   type SegmentRef,
   segmentKey,
+  timeBound,
 } from "@kiroku/shared";
 import { type CompletedSegment, oldestFirst } from "../spool/completed-segment";
 import { moveToPartial } from "../spool/file-moves";
@@ -42,6 +44,10 @@ import { nextWakeAt, planStarts, type Schedulable, type ScheduleState } from "./
  *   multipart uploads a crash left open are aborted at start.
  * - Idempotent: the key and bytes come from the queue file alone, so a retry
  *   or a re-upload after a crash rewrites the same key with the same bytes.
+ *   A segment found in the queue at start-up is first looked for in the
+ *   bucket (one listing of the keys that start at its millisecond): if S3
+ *   stored it before the crash, under this key or under the one it had before
+ *   the start-up check re-keyed a torn copy, it is not uploaded again.
  * - Scheduling ("live stays fresh", upload-schedule.ts): slot 1 always
  *   takes the newest segment (last in, first out), the other
  *   `concurrency - 1` slots drain the backlog oldest first. With concurrency
@@ -148,6 +154,12 @@ interface Item extends Schedulable {
   attempts: number;
   notBeforeMs: number;
   inFlight?: { upload?: Upload; live: boolean };
+  /**
+   * Found in the queue at start-up and not yet looked for in the bucket: a
+   * power cut may have fallen after S3 stored it and before its file was
+   * removed (and the start-up check may have re-keyed a torn copy since).
+   */
+  resumed?: boolean;
 }
 
 export class Uploader extends EventEmitter<UploaderEvents> {
@@ -233,7 +245,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     if (this.add(seg)) this.pump();
   }
 
-  private add(seg: CompletedSegment): boolean {
+  private add(seg: CompletedSegment, resumed = false): boolean {
     if (this.pending.has(seg.path)) return false;
     if (this.opts.minStartMs !== undefined && seg.startMs < this.opts.minStartMs) {
       void this.refuseEarly(seg);
@@ -248,6 +260,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
       enqueuedAtMs: this.clock(),
       attempts: 0,
       notBeforeMs: 0,
+      ...(resumed ? { resumed } : {}),
     };
     this.pending.set(seg.path, item);
     this.count(seg, +1);
@@ -295,7 +308,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     for (const channel of await spooledChannels(this.opts.spoolDir)) {
       const { segments } = await scanQueue(this.opts.spoolDir, channel, this.log);
       // Added all at once, then one pump: the live slot starts with the newest.
-      for (const seg of segments) if (this.add(seg)) n++;
+      for (const seg of segments) if (this.add(seg, true)) n++;
       if (segments.length > 0)
         this.log.info(
           { channel, segments: segments.length },
@@ -485,7 +498,10 @@ export class Uploader extends EventEmitter<UploaderEvents> {
     const startedAt = this.clock();
     this.attempt(item)
       .then(
-        (multipart) => this.succeeded(item, startedAt, multipart),
+        (done) =>
+          done.storedAs !== undefined
+            ? this.alreadyStored(item, done.storedAs)
+            : this.succeeded(item, startedAt, done.multipart),
         (err) => this.failedAttempt(item, err),
       )
       .catch((err) => this.log.error({ err: String(err) }, "uploader bookkeeping failed"))
@@ -498,9 +514,17 @@ export class Uploader extends EventEmitter<UploaderEvents> {
       });
   }
 
-  /** One upload attempt; resolves with whether it went multipart. */
-  private async attempt(item: Item): Promise<boolean> {
+  /**
+   * One upload attempt; resolves with whether it went multipart, or with the
+   * key the bucket already holds the segment under (a resumed segment).
+   */
+  private async attempt(item: Item): Promise<{ multipart: boolean; storedAs?: string }> {
     const { seg } = item;
+    if (item.resumed) {
+      const storedAs = await this.storedKeyOf(item);
+      item.resumed = false;
+      if (storedAs !== undefined) return { multipart: false, storedAs };
+    }
     const bytes = (await stat(seg.path)).size;
     const multipart = bytes > this.opts.partSize;
     let body: Buffer | ReturnType<typeof createReadStream>;
@@ -536,7 +560,55 @@ export class Uploader extends EventEmitter<UploaderEvents> {
       clearTimeout(timeout);
       if (!Buffer.isBuffer(body)) body.destroy();
     }
-    return multipart;
+    return { multipart };
+  }
+
+  /**
+   * The key under which the bucket already holds this segment (same channel,
+   * start, run and sequence number, whatever the duration in its name), if
+   * any: one listing of the keys that start at the same millisecond.
+   */
+  private async storedKeyOf(item: Item): Promise<string | undefined> {
+    const { seg } = item;
+    const res = await this.opts.s3.send(
+      new ListObjectsV2Command({
+        Bucket: this.opts.bucket,
+        Prefix: `${timeBound(this.opts.movieKey, seg.channel, seg.startMs)}_`,
+        MaxKeys: 100,
+      }),
+      { abortSignal: AbortSignal.timeout(10_000) },
+    );
+    for (const o of res.Contents ?? []) {
+      const stored = o.Key ? parseSegmentKey(this.opts.movieKey, o.Key) : undefined;
+      if (stored && stored.run === seg.run && stored.seq === seg.seq) return o.Key;
+    }
+    return undefined;
+  }
+
+  /**
+   * A segment left in the queue by a crash that S3 already holds: its file is
+   * settled as after an upload, and nothing is uploaded. When the queue file
+   * was re-keyed since (a torn copy trimmed at start-up), the bucket keeps
+   * the copy it has: the same segment never gets a second key.
+   */
+  private async alreadyStored(item: Item, storedAs: string): Promise<void> {
+    try {
+      await this.settleFile(item.seg);
+    } catch (err) {
+      this.log.error(
+        { channel: item.seg.channel, key: storedAs, err: String(err) },
+        "segment already in the bucket, but the spool file could not be removed",
+      );
+    }
+    this.remove(item);
+    this.storeFailures = 0;
+    this.setHealth("ok");
+    this.log.info(
+      { channel: item.seg.channel, key: storedAs, queued: item.key },
+      item.key === storedAs
+        ? "segment left in the queue by a crash is already in the bucket; not uploaded again"
+        : "segment left in the queue by a crash is already in the bucket under its first key; this copy is not uploaded",
+    );
   }
 
   private async succeeded(item: Item, startedAt: number, multipart: boolean): Promise<void> {
