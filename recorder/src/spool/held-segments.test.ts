@@ -1,10 +1,10 @@
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { link, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { silentLogger } from "@kiroku/shared";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { heldFileName, parseHeldFileName, releaseHeld } from "./held-segments";
-import { channelSpool, parseQueueFileName } from "./spool-layout";
+import { channelSpool, parseQueueFileName, queueFileName } from "./spool-layout";
 import { SpoolState } from "./spool-state";
 
 const REAL = Date.UTC(2026, 11, 2, 4, 0, 0);
@@ -72,6 +72,31 @@ describe("releaseHeld", () => {
     ).toEqual([1, 2]);
     expect(await readdir(spool.held)).toEqual([]);
     expect(await readdir(spool.partial)).toEqual([`held_${foreign}`]);
+  });
+
+  it("completes a release a crash cut between link and unlink, without a second name", async () => {
+    const name = await hold("boot1", 10_000, 1);
+    const spool = channelSpool(dir, "cam");
+    const wallOf = (mono: number) => REAL - (30_000 - mono);
+    const key = queueFileName({
+      channel: "cam",
+      startMs: wallOf(10_000),
+      durationMs: 2_000,
+      run: 1,
+      seq: 1,
+    });
+    await mkdir(spool.queue, { recursive: true });
+    await link(path.join(spool.held, name), path.join(spool.queue, key)); // the crash came here
+    const released = await releaseHeld({
+      spool,
+      channel: "cam",
+      origin: "boot1",
+      wallOf,
+      log: silentLogger(),
+    });
+    expect(released.map((s) => s.path)).toEqual([path.join(spool.queue, key)]);
+    expect(await readdir(spool.queue)).toEqual([key]);
+    expect(await readdir(spool.held)).toEqual([]);
   });
 
   it("counts held files when the counters are restored, so no run or sequence repeats", async () => {

@@ -2,7 +2,8 @@ import { lstat, mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { Logger, SegmentRef } from "@kiroku/shared";
 import { type CompletedSegment, oldestFirst } from "./completed-segment";
-import { moveNoClobber, moveToPartial } from "./file-moves";
+import { moveToPartial } from "./file-moves";
+import { moveByLink } from "./queue-handover";
 import { listDir } from "./spool";
 import { type ChannelSpool, queueFileName } from "./spool-layout";
 
@@ -117,7 +118,8 @@ export async function releaseHeld(opts: ReleaseOptions): Promise<CompletedSegmen
     };
     const target = path.join(spool.queue, queueFileName(ref));
     try {
-      await moveNoClobber(seg.path, target);
+      // Idempotent: a release a crash cut between link and unlink completes here.
+      await moveByLink(seg.path, target, true);
     } catch (err) {
       log.error({ channel, file: name, err: String(err) }, "could not release a held segment");
       continue;

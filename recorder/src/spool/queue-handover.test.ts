@@ -103,6 +103,16 @@ describe("recoverQueued after a crash", () => {
     expect(found).toEqual({ kind: "already-queued", path: path.join(spool.uploaded, NAME) });
   });
 
+  it("recognises a file already moved into held/ for a trusted clock (same inode)", async () => {
+    const file = await closedSegment();
+    await mkdir(spool.held, { recursive: true });
+    const held = path.join(spool.held, "boot1_m10000_2000ms_r1_s5.ts");
+    await link(file, held);
+    const found = await recoverQueued(file, spool, new Map());
+    expect(found).toEqual({ kind: "already-queued", path: held });
+    expect(await readdir(attemptDir)).toEqual([]);
+  });
+
   it("queues a journaled file whose queue name is gone again under the same key (uploaded and deleted since)", async () => {
     const file = await closedSegment();
     await queueSegment({ file, queueName: NAME, spool });

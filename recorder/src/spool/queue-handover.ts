@@ -115,7 +115,8 @@ export async function recoverQueued(
 ): Promise<RecoveredQueued> {
   const info = await stat(file);
   if (info.nlink > 1) {
-    const twin = await sameInodeIn([spool.queue, spool.uploaded], info.dev, info.ino);
+    // held/: moved there for a trusted clock before the crash (capture's clock gate).
+    const twin = await sameInodeIn([spool.queue, spool.uploaded, spool.held], info.dev, info.ino);
     if (twin) {
       await unlink(file);
       return { kind: "already-queued", path: twin };
@@ -245,7 +246,7 @@ async function appendJournalFast(file: string, line: string): Promise<void> {
  * is refused: nothing recorded is ever overwritten. On file systems without
  * hard links (some FUSE mounts) it checks, then renames.
  */
-async function moveByLink(from: string, to: string, syncDir: boolean): Promise<void> {
+export async function moveByLink(from: string, to: string, syncDir: boolean): Promise<void> {
   try {
     await link(from, to);
   } catch (err) {
