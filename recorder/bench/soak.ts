@@ -55,6 +55,7 @@ const videoSize = process.env.SOAK_VIDEO_SIZE ?? "320x240";
 const framerate = Number(process.env.SOAK_FRAMERATE ?? 10);
 // A folder on a real disk: on tmpfs, write_bytes would be 0 whatever was written.
 const parentDir = process.env.SOAK_DIR ?? os.tmpdir();
+mkdirSync(parentDir, { recursive: true }); // a named folder that does not exist yet is made
 
 const fsType = (() => {
   try {
