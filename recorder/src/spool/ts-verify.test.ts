@@ -243,6 +243,30 @@ describe("verifyTs", () => {
     }
   });
 
+  it("drops a last access unit that holds no picture (what ffmpeg writes as an RTSP source goes away)", () => {
+    const { bytes } = segment({ frames: 50 });
+    let videoPackets = 0; // the next PES continues the video PID's continuity count
+    for (let at = 0; at < bytes.length; at += TS_PACKET_SIZE)
+      if ((((bytes[at + 1]! & 0x1f) << 8) | bytes[at + 2]!) === VIDEO_PID) videoPackets++;
+    const audOnly = pes(
+      VIDEO_PID,
+      videoPackets & 0x0f,
+      0xe0,
+      126_000 + 50 * FRAME_TICKS,
+      [0, 0, 0, 1, 0x09, 0xf0],
+    );
+    const file = Uint8Array.from([...bytes, ...audOnly.flat()]);
+    const v = verifyTs(file);
+    expect(v).toMatchObject({
+      ok: true,
+      trimmed: true,
+      validBytes: bytes.length,
+      durationMs: 2000,
+      video: { pes: 50 },
+    });
+    expect(v.ok && v.trimReason).toMatch(/without a picture/);
+  });
+
   it("stops at a continuity jump (a packet lost or foreign)", () => {
     const { bytes, videoAt } = segment({ frames: 50, frameBytes: 2000 });
     const broken = Uint8Array.from(bytes);

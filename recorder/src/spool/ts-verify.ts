@@ -150,6 +150,8 @@ interface EsState {
   adtsBroken: boolean;
   /** First video PES: keyframe by RAI, by NAL scan, or not yet known. */
   keyframe?: boolean;
+  /** Per video PES: a picture (a VCL NAL unit) was found in it. */
+  pictures: boolean[];
   nalZeros: number;
   nalNext: boolean;
 }
@@ -335,7 +337,7 @@ export class TsVerifier {
     let stop = this.stop;
     if (stop === undefined && off < n) stop = `partial packet at the end (${n - off} bytes)`;
     if (this.openCount === 0) this.cleanCut = off;
-    const validBytes = this.cleanCut;
+    let validBytes = this.cleanCut;
     const es = this.es;
 
     if (this.pmtPid < 0) return reject("no-program", "no valid PAT (program table) found");
@@ -351,6 +353,13 @@ export class TsVerifier {
       return k;
     };
     if (video.offsets.length === 0) return reject("no-video", "no video frame in the file");
+    // A last video PES with no picture in it (an access unit delimiter ffmpeg
+    // wrote as an RTSP source went away) decodes as "missing picture": cut it.
+    let pictureless = false;
+    for (let k = kept(video); k > 1 && !video.pictures[k - 1]; k--) {
+      validBytes = video.offsets[k - 1]!;
+      pictureless = true;
+    }
     if (video.keyframe === false || (video.keyframe === undefined && kept(video) > 0)) {
       return reject("no-keyframe", "the first video frame is not a keyframe");
     }
@@ -369,7 +378,8 @@ export class TsVerifier {
 
     const reasons: string[] = [];
     if (stop) reasons.push(stop);
-    if (validBytes < off) reasons.push("incomplete last PES dropped");
+    if (pictureless) reasons.push("last video PES without a picture dropped");
+    else if (validBytes < off) reasons.push("incomplete last PES dropped");
     const trimmed = validBytes < n;
     return {
       ok: true,
@@ -417,16 +427,22 @@ function startPes(
   st.frames.push(0);
   st.adtsSkip = 0;
   st.adtsFill = 0;
-  if (st.kind === "video" && st.offsets.length === 1) {
-    st.keyframe = rai ? true : undefined;
+  if (st.kind === "video") {
+    // Codecs whose NAL units are not read here count as pictures.
+    st.pictures.push(st.codec !== "h264" && st.codec !== "hevc");
     st.nalZeros = 0;
     st.nalNext = false;
+    if (st.offsets.length === 1) st.keyframe = rai ? true : undefined;
   }
   feedPayload(data, payload, end, st);
   return undefined;
 }
 
-/** Payload bytes of the current PES: count AAC frames; find the first picture of the first video PES. */
+/**
+ * Payload bytes of the current PES: count AAC frames; find the first picture
+ * of each video PES (its NAL type tells whether the first PES is a keyframe).
+ * The scan stops at the first picture, a few dozen bytes into the PES.
+ */
 function feedPayload(data: Uint8Array, from: number, to: number, st: EsState): void {
   if (st.kind === "audio" && st.codec === "aac" && !st.adtsBroken) {
     let i = from;
@@ -453,9 +469,9 @@ function feedPayload(data: Uint8Array, from: number, to: number, st: EsState): v
     }
     return;
   }
-  if (st.kind !== "video" || st.offsets.length !== 1 || st.keyframe !== undefined) return;
+  const current = st.pictures.length - 1;
+  if (st.kind !== "video" || current < 0 || st.pictures[current]) return;
   const hevc = st.codec === "hevc";
-  if (!hevc && st.codec !== "h264") return;
   for (let i = from; i < to; i++) {
     const b = data[i]!;
     if (st.nalNext) {
@@ -463,7 +479,9 @@ function feedPayload(data: Uint8Array, from: number, to: number, st: EsState): v
       const type = hevc ? (b >> 1) & 0x3f : b & 0x1f;
       const vcl = hevc ? type < 32 : type >= 1 && type <= 5;
       if (vcl) {
-        st.keyframe = hevc ? type >= 16 && type <= 23 : type === 5;
+        st.pictures[current] = true;
+        if (current === 0 && st.keyframe === undefined)
+          st.keyframe = hevc ? type >= 16 && type <= 23 : type === 5;
         return;
       }
     }
@@ -555,6 +573,7 @@ function parsePmt(s: Uint8Array): EsState[] {
       adtsHdr: new Uint8Array(7),
       adtsFill: 0,
       adtsBroken: false,
+      pictures: [],
       nalZeros: 0,
       nalNext: false,
     });
