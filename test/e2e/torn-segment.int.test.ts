@@ -4,8 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { queueFileName } from "@kiroku/recorder";
 import { type StoredSegment, segmentKey } from "@kiroku/shared";
-import { decodes, waitFor } from "@kiroku/test/ffmpeg-tools";
-import { makeRecorderSegment, probeDurationMs } from "@kiroku/test/recorder-segment";
+import { decodes, probeDurationMs, waitFor } from "@kiroku/test/ffmpeg-tools";
+import { makeRecorderSegment } from "@kiroku/test/recorder-segment";
 import { getBytes, startTestS3, type TestS3 } from "@kiroku/test/s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {

@@ -39,6 +39,21 @@ export function run(
   });
 }
 
+/** ffprobe's format duration of a media file, ms. */
+export async function probeDurationMs(file: string): Promise<number> {
+  const res = await run("ffprobe", [
+    "-v",
+    "error",
+    "-show_entries",
+    "format=duration",
+    "-of",
+    "csv=p=0",
+    file,
+  ]);
+  if (res.code !== 0) throw new Error(`ffprobe ${file} failed: ${res.stderr}`);
+  return Math.round(Number(res.stdout.trim()) * 1000);
+}
+
 /** Video packets of a media file or URL, counted by ffprobe (`-count_packets`). */
 export async function videoPackets(input: string): Promise<number> {
   const res = await run("ffprobe", [

@@ -84,21 +84,6 @@ export async function makeAudioOnlyTs(file: string, seconds = 2): Promise<void> 
   );
 }
 
-/** ffprobe's format duration of a media file, ms. */
-export async function probeDurationMs(file: string): Promise<number> {
-  const res = await run("ffprobe", [
-    "-v",
-    "error",
-    "-show_entries",
-    "format=duration",
-    "-of",
-    "csv=p=0",
-    file,
-  ]);
-  if (res.code !== 0) throw new Error(`ffprobe ${file} failed: ${res.stderr}`);
-  return Math.round(Number(res.stdout.trim()) * 1000);
-}
-
 /** Byte offsets of the video PES packets (frames) of a TS file, in file order, from ffprobe. */
 export async function videoFrameOffsets(file: string): Promise<number[]> {
   const res = await run("ffprobe", [

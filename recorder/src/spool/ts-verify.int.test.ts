@@ -2,11 +2,10 @@ import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { decodes } from "@kiroku/test/ffmpeg-tools";
+import { decodes, probeDurationMs } from "@kiroku/test/ffmpeg-tools";
 import {
   makeAudioOnlyTs,
   makeRecorderSegment,
-  probeDurationMs,
   videoFrameOffsets,
 } from "@kiroku/test/recorder-segment";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
