@@ -34,6 +34,12 @@ export interface ApiConfig extends SharedConfig {
   segmentUrlTtlSeconds: number;
   /** CORS_ORIGINS: `*` or a list of origins. */
   corsOrigins: "*" | string[];
+  /**
+   * LIVE_CDN_MAX_AGE (CDN mode): seconds a shared cache may keep a live
+   * playlist opened by a signed session URL (or with PUBLIC_PLAYBACK); 0 (the
+   * default) keeps such answers `private`. See README, "Many viewers".
+   */
+  liveCdnMaxAge: number;
 }
 
 const MIN_TOKEN = 16;
@@ -91,6 +97,7 @@ function readApiConfig(reader: EnvReader, env: Env): ApiConfig {
     60,
     7 * 86_400 - API_DEFAULTS.URL_BUCKET_SECONDS,
   );
+  const liveCdnMaxAge = reader.int("LIVE_CDN_MAX_AGE", 0, 0, 10);
   const origins = reader.string("CORS_ORIGINS", API_DEFAULTS.CORS_ORIGINS);
   const corsOrigins =
     origins === "*"
@@ -126,5 +133,6 @@ function readApiConfig(reader: EnvReader, env: Env): ApiConfig {
     clipMaxBytes,
     segmentUrlTtlSeconds,
     corsOrigins,
+    liveCdnMaxAge,
   };
 }

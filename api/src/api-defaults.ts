@@ -28,8 +28,28 @@ export const API_DEFAULTS = {
   GAP_TOLERANCE_MS: 500,
   /** Bytes of rendered past-range playlists kept in memory (an in-process LRU). */
   PLAYLIST_CACHE_BYTES: 64 * 1024 ** 2,
+  /**
+   * Segments of finished-range listings kept in memory (segment-listings.ts):
+   * a new URL-signing slot or session re-signs these instead of listing
+   * again. About 300 bytes each: 200,000 (a month of 30 s segments at two
+   * channels) is about 60 MB.
+   */
+  LISTING_CACHE_SEGMENTS: 200_000,
+  /**
+   * Listings that may still change (live, a range reaching into now) are
+   * reused for this fraction of TARGET_DURATION: a player reloads a live
+   * playlist about once per target duration, so a viewer sees a new segment
+   * at most a quarter of a segment later, and S3 sees at most four LISTs per
+   * segment per channel and instance, however many watch.
+   */
+  LISTING_REFRESH_FRACTION: 0.25,
   /** Hours a summary (`recordings?summary=hour|day`) may span when MAX_RANGE_HOURS is lower: a month view. */
   SUMMARY_MAX_HOURS: 31 * 24,
   /** Allowed browser origins (CORS); `*` is safe because credentials are bearer tokens, never cookies. */
   CORS_ORIGINS: "*",
 } as const;
+
+/** How long a listing of keys that may still change is shared (see LISTING_REFRESH_FRACTION), at least 250 ms. */
+export function listingRefreshMs(targetDurationSeconds: number): number {
+  return Math.max(250, targetDurationSeconds * 1000 * API_DEFAULTS.LISTING_REFRESH_FRACTION);
+}

@@ -5,9 +5,10 @@ import { cors } from "hono/cors";
 import { requireAdmin } from "./access/admin-auth";
 import { authenticateRead } from "./access/auth";
 import type { ApiDeps, ApiEnv } from "./access/context";
+import { SegmentListings } from "./access/segment-listings";
 import { SegmentUrls } from "./access/segment-urls";
 import type { ApiConfig } from "./api-config";
-import { API_DEFAULTS } from "./api-defaults";
+import { API_DEFAULTS, listingRefreshMs } from "./api-defaults";
 import { errorResponse } from "./http/error-response";
 import { PlaylistCache } from "./http/playlist-cache";
 import { API_ROUTES } from "./routes/api-routes";
@@ -32,13 +33,19 @@ export interface AppOptions {
 export function createApp(options: AppOptions): Hono<ApiEnv> {
   const { config, s3 } = options;
   const logger = options.logger ?? silentLogger();
+  const now = options.now ?? Date.now;
   const deps: ApiDeps = {
     config,
     s3,
     logger,
-    now: options.now ?? Date.now,
+    now,
     urls: new SegmentUrls(config, s3),
     cache: options.cache ?? new PlaylistCache(API_DEFAULTS.PLAYLIST_CACHE_BYTES),
+    listings: new SegmentListings({
+      now,
+      refreshMs: listingRefreshMs(config.targetDuration),
+      maxFinalSegments: API_DEFAULTS.LISTING_CACHE_SEGMENTS,
+    }),
   };
   const app = new Hono<ApiEnv>();
 

@@ -105,6 +105,9 @@ export interface DaemonOptions {
  */
 export const SETTINGS_HEAD_START_MS = 250;
 
+/** SETTINGS_INTERVAL's default in seconds: 10,800 GETs a camera-day, about $0.13 a month. */
+export const SETTINGS_INTERVAL_DEFAULT_S = 8;
+
 /** Both halves of the daemon's configuration, read from one environment. */
 export interface DaemonConfig {
   recorder: RecorderConfig;
@@ -127,8 +130,11 @@ export function parseDaemonConfig(env: Env, configFile?: string): DaemonConfig {
     targetDuration: upload.shared.targetDuration,
   });
   const stopGraceMs = reader.int("UPLOAD_STOP_GRACE_SECONDS", 5, 0, 600) * 1000;
-  // 3 s: a disable or enable from the API reaches the camera within 10 s, for one small GET per channel.
-  const settingsIntervalMs = reader.int("SETTINGS_INTERVAL", 3, 1, 300) * 1000;
+  // A disable or enable from the API must reach the camera within 10 s; a GET
+  // costs a twelfth of a PUT, so this is the cheapest poll that keeps that
+  // promise with room for a slow read (README, "What a camera costs").
+  const settingsIntervalMs =
+    reader.int("SETTINGS_INTERVAL", SETTINGS_INTERVAL_DEFAULT_S, 1, 300) * 1000;
   // auto: ask timesyncd/timedatectl/chronyc; off: the floor alone (an RTC and no NTP daemon).
   const clockSync = reader.string("CLOCK_SYNC", "auto", {
     pattern: /^(auto|off)$/,

@@ -6,7 +6,7 @@ import { z } from "zod";
  * meta-keys.ts). Both documents carry `schema: 1`; a reader ignores fields it
  * does not know, so later versions may add fields without breaking it.
  *
- *   movie/_meta/{channel}/status.json              ChannelStatus, rewritten every STATUS_INTERVAL seconds
+ *   movie/_meta/{channel}/status.json              ChannelStatus, rewritten on change plus a keep-alive
  *   movie/_meta/{channel}/runs/{inv}_r{run}.json   RunRecord, written at run start, rewritten at run end
  *
  * Times are ISO 8601 UTC strings (`2026-11-22T10:30:00.000Z`), except
@@ -147,7 +147,12 @@ export const channelStatusSchema = z.looseObject({
   recorderVersion: z.string(),
   /** When this object was written (ISO 8601 UTC): older than a few intervals means the recorder is gone. */
   updatedAt: z.string(),
-  /** Seconds between heartbeats, so readers can tell "stale" without guessing. */
+  /**
+   * The keep-alive this heartbeat promises: the next one comes within this
+   * many seconds even when nothing changes, so readers can tell "stale"
+   * without guessing. While `recording` it is long (the segments arriving
+   * every TARGET_DURATION prove life in between), otherwise STATUS_INTERVAL.
+   */
   intervalSeconds: z.number(),
   hostname: z.string(),
 });

@@ -6,6 +6,7 @@ import type { PlaylistCache } from "../http/playlist-cache";
 import { toStorageError } from "../http/storage-error";
 import type { TimeRange } from "../http/time-range";
 import type { Access } from "./auth";
+import type { SegmentListings } from "./segment-listings";
 import type { SegmentUrls } from "./segment-urls";
 
 /** What every route handler gets: settings, storage, clock, logger. */
@@ -17,6 +18,8 @@ export interface ApiDeps {
   now: () => number;
   urls: SegmentUrls;
   cache: PlaylistCache;
+  /** Listings shared by the requests of this instance (single-flight, live refresh, finished ranges). */
+  listings: SegmentListings;
 }
 
 /** Hono environment of the app: the authenticated access of a read request. */
@@ -64,6 +67,34 @@ export async function listRange(
   } catch (err) {
     throw toStorageError(err, `listing ${channel}`);
   }
+}
+
+/**
+ * `listRange` through the instance's shared listings: concurrent requests
+ * for the same range share one listing, a finished range (`final`) is listed
+ * once until its recordings are deleted, an unfinished one at most once per
+ * listing refresh. The listing is shared, so a request's abort does not stop it.
+ */
+export function listRangeShared(
+  deps: ApiDeps,
+  channel: string,
+  range: TimeRange,
+  final: boolean,
+): Promise<StoredSegment[]> {
+  return deps.listings.range(channel, range, final, (r) => listRange(deps, channel, r));
+}
+
+/**
+ * The channel's recent segments (a range ending around now, as live lists
+ * it), from one listing per channel shared by every viewer and refreshed at
+ * most once per listing refresh.
+ */
+export function listRecentShared(
+  deps: ApiDeps,
+  channel: string,
+  range: TimeRange,
+): Promise<StoredSegment[]> {
+  return deps.listings.recent(channel, range, (r) => listRange(deps, channel, r));
 }
 
 /** The access a read request was let in with (set by the auth middleware). */

@@ -1,4 +1,5 @@
 import type { ApiDeps } from "../access/context";
+import { SingleFlight } from "../http/single-flight";
 
 /**
  * How long a channel's metadata objects (settings, heartbeat) are reused
@@ -16,6 +17,8 @@ interface Entry {
 
 // Keyed by the app's deps: each app (and each test's app) has its own cache, no global state.
 const caches = new WeakMap<ApiDeps, Map<string, Entry>>();
+// Concurrent reads of one key share one GET (a burst of cold playlist requests).
+const flights = new WeakMap<ApiDeps, SingleFlight<unknown>>();
 
 function cacheOf(deps: ApiDeps): Map<string, Entry> {
   let cache = caches.get(deps);
@@ -35,9 +38,16 @@ export async function cachedMeta<T>(
   const now = deps.now();
   const hit = cacheOf(deps).get(key);
   if (hit && now - hit.atMs < META_CACHE_MS && now >= hit.atMs) return hit.value as T;
-  const value = await read();
-  rememberMeta(deps, key, value);
-  return value;
+  let flight = flights.get(deps);
+  if (!flight) {
+    flight = new SingleFlight();
+    flights.set(deps, flight);
+  }
+  return (await flight.run(key, async () => {
+    const value = await read();
+    rememberMeta(deps, key, value);
+    return value;
+  })) as T;
 }
 
 /** Records a value just written (or deleted: undefined) so this instance serves it at once. */

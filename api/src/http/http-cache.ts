@@ -35,3 +35,20 @@ export function immutableCacheControl(
 export function shortCacheControl(shared: boolean): string {
   return `${shared ? "public" : "private"}, max-age=1`;
 }
+
+/**
+ * Cache-Control of a live playlist. A signed session URL is a capability
+ * anyone holding it may use, so in CDN mode (`cdnMaxAge` > 0) its answer is
+ * `public` for a second or two: a CDN keyed on the full URL then serves one
+ * object to every viewer of that session, and the API sees one request per
+ * channel per max-age. With PUBLIC_PLAYBACK every answer may be shared.
+ */
+export function liveCacheControl(opts: {
+  publicPlayback: boolean;
+  signedUrl: boolean;
+  cdnMaxAge: number;
+}): string {
+  if (opts.cdnMaxAge > 0 && (opts.publicPlayback || opts.signedUrl))
+    return `public, max-age=${opts.cdnMaxAge}`;
+  return shortCacheControl(opts.publicPlayback);
+}

@@ -42,6 +42,15 @@ export class PlaylistCache {
     }
   }
 
+  /** Drops every playlist of a channel (keys start with `{channel}|`): its recordings changed. */
+  dropChannel(channel: string): void {
+    for (const [k, v] of this.#entries) {
+      if (!k.startsWith(`${channel}|`)) continue;
+      this.#entries.delete(k);
+      this.#bytes -= v.body.length + k.length;
+    }
+  }
+
   get size(): number {
     return this.#entries.size;
   }

@@ -43,6 +43,9 @@ export const deleteRecordingsRoute = apiRoute(
         plan.inside.map((s) => s.key),
         c.req.raw.signal,
       );
+      // What this instance kept of the channel's listings and playlists is out of date now.
+      deps.listings.invalidate(channel);
+      deps.cache.dropChannel(channel);
       const bytes = plan.inside.reduce((sum, s) => sum + (s.size ?? 0), 0);
       deps.logger.info(
         {

@@ -1,14 +1,14 @@
 import { DEFAULTS, NotFoundError } from "@kiroku/shared";
 import { authorizeScope } from "../access/auth";
-import { accessOf, listRange } from "../access/context";
+import { accessOf, listRecentShared } from "../access/context";
 import { urlPolicy } from "../access/segment-urls";
 import { liveWindowOf } from "../channels/settings-cache";
-import { shortCacheControl } from "../http/http-cache";
+import { etagOf, liveCacheControl, matchesIfNoneMatch } from "../http/http-cache";
 import { liveHoleGraceMs, liveListingRange, selectLiveWindow } from "../playlists/live-window";
 import { renderLivePlaylist } from "../playlists/m3u8";
-import { channelParams, problem, text } from "./common-schemas";
+import { channelParams, problem, ref, text } from "./common-schemas";
 import { apiRoute } from "./endpoint";
-import { M3U8_TYPE } from "./vod";
+import { IF_NONE_MATCH, M3U8_TYPE } from "./vod";
 
 /**
  * `GET /v1/channels/:ch/live.m3u8`: the newest LIVE_WINDOW segments (the
@@ -30,8 +30,10 @@ export const liveRoute = apiRoute(
     access: "playback",
     storage: true,
     params: channelParams,
+    headers: IF_NONE_MATCH,
     responses: {
-      "200": text("HLS playlist (sliding window).", M3U8_TYPE),
+      "200": text("HLS playlist (sliding window).", M3U8_TYPE, { ETag: ref("headers", "ETag") }),
+      "304": ref("responses", "NotModified"),
       "404": problem(
         "NOT_LIVE: no segment ended within three segment durations, or a new run is still waiting for earlier uploads.",
       ),
@@ -47,7 +49,8 @@ export const liveRoute = apiRoute(
       const windowSize = await liveWindowOf(deps, channel, c.req.raw.signal);
       const holeGraceMs = liveHoleGraceMs(deps.config.targetDuration);
       const range = liveListingRange(now, deps.config.targetDuration, windowSize);
-      const segments = await listRange(deps, channel, range, c.req.raw.signal);
+      // One listing per channel shared by every viewer, at most one per listing refresh.
+      const segments = await listRecentShared(deps, channel, range);
       let newestEnd = -Infinity;
       for (const s of segments) newestEnd = Math.max(newestEnd, s.startMs + s.durationMs);
       if (newestEnd < now - 3 * td) {
@@ -70,7 +73,17 @@ export const liveRoute = apiRoute(
         entries: window.map((s) => ({ ...s, uri: uri(s) })),
         targetDurationSeconds: deps.config.targetDuration,
       });
-      c.header("Cache-Control", shortCacheControl(deps.config.publicPlayback));
+      const etag = etagOf(body);
+      c.header(
+        "Cache-Control",
+        liveCacheControl({
+          publicPlayback: deps.config.publicPlayback,
+          signedUrl: access.kind === "signed",
+          cdnMaxAge: deps.config.liveCdnMaxAge,
+        }),
+      );
+      c.header("ETag", etag);
+      if (matchesIfNoneMatch(c.req.header("If-None-Match"), etag)) return c.body(null, 304);
       c.header("Content-Type", M3U8_TYPE);
       return c.body(body);
     },

@@ -1,10 +1,11 @@
 import { z } from "@hono/zod-openapi";
 import { formatTime } from "@kiroku/shared";
 import { authorizeScope } from "../access/auth";
-import { accessOf, listRange, rangeIsOver } from "../access/context";
+import { accessOf, listRangeShared, rangeIsOver } from "../access/context";
 import { API_DEFAULTS } from "../api-defaults";
 import { rangeFields, resolveRange } from "../http/time-range";
 import { gapsBetween, mergeSpans, type Span, summarize } from "../playlists/spans";
+import { settledBefore } from "../playlists/upload-backlog";
 import { channelParams, json, Time } from "./common-schemas";
 import { apiRoute } from "./endpoint";
 
@@ -39,7 +40,11 @@ export const recordingsRoute = apiRoute(
       const access = accessOf(c);
       authorizeScope(deps.config, access, { channel, resource: "recordings", ...range });
       const now = deps.now();
-      const segments = await listRange(deps, channel, range, c.req.raw.signal);
+      // Shared with playlists of the same range; kept once nothing can still arrive in it.
+      const settled =
+        rangeIsOver(deps.config, range.endMs, now) &&
+        (await settledBefore(deps, channel, range.endMs, c.req.raw.signal));
+      const segments = await listRangeShared(deps, channel, range, settled);
       const spans = mergeSpans(segments, range, API_DEFAULTS.GAP_TOLERANCE_MS);
       const gaps = gapsBetween(spans, range, now);
       const recordedMs = spans.reduce((sum, s) => sum + s.endMs - s.startMs, 0);

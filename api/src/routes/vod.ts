@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { formatTime, NotFoundError } from "@kiroku/shared";
 import { authorizeScope } from "../access/auth";
-import { accessOf, listRange, rangeIsOver } from "../access/context";
+import { type ApiDeps, accessOf, listRangeShared, rangeIsOver } from "../access/context";
 import { urlPolicy } from "../access/segment-urls";
 import { API_DEFAULTS } from "../api-defaults";
 import {
@@ -10,6 +10,8 @@ import {
   matchesIfNoneMatch,
   shortCacheControl,
 } from "../http/http-cache";
+import type { CachedPlaylist } from "../http/playlist-cache";
+import { SingleFlight } from "../http/single-flight";
 import { rangeQuery } from "../http/time-range";
 import { renderRangePlaylist } from "../playlists/m3u8";
 import { settledBefore } from "../playlists/upload-backlog";
@@ -68,28 +70,29 @@ export const vodRoute = apiRoute(
       const shared = deps.config.publicPlayback;
       const cacheKey = `${channel}|${range.startMs}|${range.endMs}|${policy.cacheTag}`;
       const hit = finished ? deps.cache.get(cacheKey) : undefined;
-      let body: string;
-      let etag: string;
-      if (hit) {
-        ({ body, etag } = hit);
-      } else {
-        const segments = await listRange(deps, channel, range, c.req.raw.signal);
-        if (segments.length === 0) {
-          throw new NotFoundError(
-            "NO_SEGMENTS",
-            `no segments of channel ${channel} between ${formatTime(range.startMs)} and ${formatTime(range.endMs)}`,
-          );
-        }
-        const uri = await deps.urls.builder(channel, policy);
-        body = renderRangePlaylist({
-          entries: segments.map((s) => ({ ...s, uri: uri(s) })),
-          requestedStartMs: range.startMs,
-          type: over ? "VOD" : "EVENT",
-          gapToleranceMs: API_DEFAULTS.GAP_TOLERANCE_MS,
-        });
-        etag = etagOf(body);
-        if (finished) deps.cache.set(cacheKey, { body, etag });
-      }
+      // One build per playlist at a time; the listing under it is shared
+      // apart from the signing (a new signing slot re-signs the kept listing).
+      const { body, etag } =
+        hit ??
+        (await buildsOf(deps).run(`${cacheKey}|${finished}|${over}`, async () => {
+          const segments = await listRangeShared(deps, channel, range, finished);
+          if (segments.length === 0) {
+            throw new NotFoundError(
+              "NO_SEGMENTS",
+              `no segments of channel ${channel} between ${formatTime(range.startMs)} and ${formatTime(range.endMs)}`,
+            );
+          }
+          const uri = await deps.urls.builder(channel, policy);
+          const body = renderRangePlaylist({
+            entries: segments.map((s) => ({ ...s, uri: uri(s) })),
+            requestedStartMs: range.startMs,
+            type: over ? "VOD" : "EVENT",
+            gapToleranceMs: API_DEFAULTS.GAP_TOLERANCE_MS,
+          });
+          const built = { body, etag: etagOf(body) };
+          if (finished) deps.cache.set(cacheKey, built);
+          return built;
+        }));
       c.header(
         "Cache-Control",
         finished
@@ -102,3 +105,15 @@ export const vodRoute = apiRoute(
       return c.body(body);
     },
 );
+
+// Builds in flight per app (each test's app has its own): no global state.
+const builds = new WeakMap<ApiDeps, SingleFlight<CachedPlaylist>>();
+
+function buildsOf(deps: ApiDeps): SingleFlight<CachedPlaylist> {
+  let flight = builds.get(deps);
+  if (!flight) {
+    flight = new SingleFlight();
+    builds.set(deps, flight);
+  }
+  return flight;
+}

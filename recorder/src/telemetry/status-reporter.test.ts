@@ -115,3 +115,53 @@ describe("StatusReporter and the capture side's detail", () => {
     expect(r.snapshot("cam")).toMatchObject({ state: "stopped", sourceState: "stopped" });
   });
 });
+
+describe("StatusReporter writes on change plus a keep-alive", () => {
+  it("writes a recording channel's heartbeat once per ten intervals, a state change at once", () => {
+    const puts: ChannelStatus[] = [];
+    let now = Date.parse("2026-12-01T10:00:00.000Z");
+    let segments = 0;
+    const r = new StatusReporter({
+      writer: {
+        put: (_key: string, body: ChannelStatus) => puts.push(body),
+      } as unknown as MetaWriter,
+      movieKey: "movie",
+      intervalMs: 60_000,
+      hostname: "pi",
+      recorderVersion: "test",
+      clock: () => now,
+      queue: () => ({ segments, bytes: segments * 1000 }),
+      diskFreeBytes: () => null,
+      uploadHealth: () => ({ health: "ok", sinceMs: 0 }),
+    });
+    r.addChannel("cam1", "test", "recording");
+    r.start();
+    expect(puts).toHaveLength(1);
+    expect(puts[0]!.intervalSeconds).toBe(600);
+    // An hour of 30 s segments, each queued then uploaded, checked every 5 s.
+    for (let t = 5_000; t <= 3_600_000; t += 5_000) {
+      now += 5_000;
+      segments = t % 30_000 === 0 ? 1 : 0;
+      if (t % 30_000 === 0)
+        r.segmentCompleted("cam1", { key: `k${t}`, startMs: now, durationMs: 30_000 });
+      r.report();
+    }
+    // The first write plus one keep-alive every 600 s.
+    expect(puts).toHaveLength(7);
+    expect(puts.at(-1)!.lastSegment?.key).toBe("k3600000");
+
+    now += 1_000;
+    r.setCaptureState("cam1", "reconnecting");
+    r.report();
+    expect(puts).toHaveLength(8);
+    expect(puts.at(-1)).toMatchObject({ state: "reconnecting", intervalSeconds: 60 });
+    now += 59_000;
+    r.report();
+    expect(puts).toHaveLength(8);
+    now += 1_000;
+    r.report();
+    expect(puts).toHaveLength(9);
+    r.stop();
+    expect(puts.at(-1)!.state).toBe("stopped");
+  });
+});

@@ -13,6 +13,14 @@ import {
 import { writeDurable } from "../spool/durable-write";
 import { channelSpool } from "../spool/spool-layout";
 import type { HealthEvent, QueueStats } from "../upload/uploader";
+import {
+  heartbeatDue,
+  heartbeatFingerprint,
+  type KeepAlive,
+  keepAliveFor,
+  keepAliveOf,
+  type LastWrite,
+} from "./heartbeat-policy";
 import type { MetaWriter } from "./meta-writer";
 
 /** The capture side's view of a channel (ChannelRecorder's states, plus disabled). */
@@ -20,8 +28,11 @@ export type CaptureState = "recording" | "reconnecting" | "disabled" | "stopped"
 
 /**
  * The heartbeat object of each channel (`{movieKey}/_meta/{channel}/status.json`,
- * shape in shared/src/channel-status.ts), rewritten every STATUS_INTERVAL
- * seconds through the MetaWriter (latest wins, never blocks uploads).
+ * shape in shared/src/channel-status.ts), written through the MetaWriter
+ * (latest wins, never blocks uploads) when something a reader acts on
+ * changes, plus a keep-alive: every STATUS_INTERVAL seconds while the channel
+ * does not record, ten times that while it records (its segments prove
+ * life meanwhile). See heartbeat-policy.ts for what counts as a change.
  *
  * The state shown is the capture state, except that a permanent upload
  * failure (credentials, bucket) shows as `error` while the channel records:
@@ -38,7 +49,10 @@ export type CaptureState = "recording" | "reconnecting" | "disabled" | "stopped"
 export interface StatusReporterOptions {
   writer: MetaWriter;
   movieKey: string;
+  /** STATUS_INTERVAL: the keep-alive while not recording (see heartbeat-policy.ts). */
   intervalMs: number;
+  /** How often changes are looked for between explicit `report()` calls. Default min(5 s, intervalMs). */
+  checkMs?: number;
   hostname: string;
   recorderVersion: string;
   clock?: () => number;
@@ -79,9 +93,14 @@ export class StatusReporter {
   private readonly clock: () => number;
   private timer: NodeJS.Timeout | undefined;
   private readonly localWrites = new Map<string, Promise<void>>();
+  /** The last heartbeat written per channel, to the bucket and locally (the local copy follows the same rule). */
+  private readonly lastBucket = new Map<string, LastWrite>();
+  private readonly lastLocal = new Map<string, LastWrite>();
+  private readonly keepAlive: KeepAlive;
 
   constructor(private readonly opts: StatusReporterOptions) {
     this.clock = opts.clock ?? Date.now;
+    this.keepAlive = keepAliveOf(opts.intervalMs);
   }
 
   addChannel(channel: string, source: string, capture: CaptureState = "reconnecting"): void {
@@ -211,7 +230,8 @@ export class StatusReporter {
       ...this.clockField(channel),
       recorderVersion: this.opts.recorderVersion,
       updatedAt: formatTime(now),
-      intervalSeconds: Math.round(this.opts.intervalMs / 1000),
+      // The keep-alive this heartbeat promises: readers call it stale after a few of these.
+      intervalSeconds: Math.round(keepAliveFor({ state }, this.keepAlive) / 1000),
       hostname: this.opts.hostname,
     };
   }
@@ -231,14 +251,31 @@ export class StatusReporter {
     }
   }
 
-  /** Queues every channel's heartbeat for writing now (nothing before `start()`; local only while the clock is untrusted). */
-  report(): void {
+  /**
+   * Queues each channel's heartbeat whose content changed or whose keep-alive
+   * is due (all of them with `force`); nothing before `start()`, local only
+   * while the clock is untrusted. Callers call it when something happened
+   * that readers should hear of now; the check timer catches the rest.
+   */
+  report(force = false): void {
     if (!this.started) return;
     const toBucket = this.opts.timeTrust?.().trusted ?? true;
+    const now = this.clock();
     for (const channel of this.channels.keys()) {
       const snapshot = this.snapshot(channel);
-      if (toBucket) this.opts.writer.put(statusKey(this.opts.movieKey, channel), snapshot);
-      this.writeLocal(channel, snapshot);
+      const write: LastWrite = {
+        fingerprint: heartbeatFingerprint(snapshot),
+        atMs: now,
+        keepAliveMs: snapshot.intervalSeconds * 1000,
+      };
+      if (toBucket && (force || heartbeatDue(this.lastBucket.get(channel), snapshot, now))) {
+        this.opts.writer.put(statusKey(this.opts.movieKey, channel), snapshot);
+        this.lastBucket.set(channel, write);
+      }
+      if (force || heartbeatDue(this.lastLocal.get(channel), snapshot, now)) {
+        this.writeLocal(channel, snapshot);
+        this.lastLocal.set(channel, write);
+      }
     }
   }
 
@@ -246,7 +283,10 @@ export class StatusReporter {
     if (this.timer) return;
     this.started = true;
     this.report();
-    this.timer = setInterval(() => this.report(), this.opts.intervalMs);
+    this.timer = setInterval(
+      () => this.report(),
+      this.opts.checkMs ?? Math.min(5_000, this.opts.intervalMs),
+    );
     this.timer.unref();
   }
 
@@ -255,7 +295,7 @@ export class StatusReporter {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     for (const e of this.channels.values()) this.setCaptureState(e.channel, "stopped");
-    this.report();
+    this.report(true);
   }
 
   /** Resolves when the local copies queued so far are on disk. */

@@ -16,7 +16,8 @@ export const RECORDER_VERSION: string = pkg.version;
  *   SPOOL_MAX_BYTES         spool size bound, e.g. 2G (default 2 GiB, at least 1M)
  *   SPOOL_MIN_FREE_BYTES    free space to leave on the spool's disk, e.g. 256M (default 256 MiB; 0 disables)
  *   KEEP_UPLOADED_SECONDS   keep confirmed segments in uploaded/ this long (default 0: delete at once)
- *   STATUS_INTERVAL         seconds between heartbeat objects in the bucket, 1-3600 (default 5)
+ *   STATUS_INTERVAL         heartbeat keep-alive in seconds while a channel does not record, 1-3600
+ *                           (default 60; ten times that while it records; a change is written at once)
  *   METRICS_HOST            address of /metrics and /healthz (default 127.0.0.1; METRICS_PORT is in recorder-config)
  *   HEALTH_STALL_SECONDS    /healthz fails when no segment completed or uploaded for this long
  *                           (default 3 × TARGET_DURATION + 30)
@@ -42,7 +43,7 @@ export const UPLOAD_DEFAULTS = {
   UPLOAD_ERROR_RETRY_SECONDS: 30,
   SPOOL_MIN_FREE_BYTES: 256 * 1024 ** 2,
   KEEP_UPLOADED_SECONDS: 0,
-  STATUS_INTERVAL: 5,
+  STATUS_INTERVAL: 60,
   METRICS_HOST: "127.0.0.1",
 } as const;
 
