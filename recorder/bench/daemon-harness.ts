@@ -47,6 +47,12 @@ export interface DaemonBenchOptions {
   env?: Record<string, string>;
   /** The daemon's stdout (its log, and V8's `--trace-gc` lines): dropped unless "inherit". */
   stdout?: "ignore" | "inherit";
+  /**
+   * Puts something between the daemon and its S3 server (e.g. a
+   * request-counting proxy): gets the server's endpoint, returns the one
+   * the daemon is given.
+   */
+  s3Front?: (serverEndpoint: string) => Promise<string>;
 }
 
 /** A recorder daemon under measurement, with its own spool and S3 server. */
@@ -109,7 +115,7 @@ export async function startDaemonUnderTest(opts: DaemonBenchOptions): Promise<Da
     env: {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       S3_BUCKETNAME: bucket,
-      S3_ENDPOINT: server.endpoint,
+      S3_ENDPOINT: opts.s3Front ? await opts.s3Front(server.endpoint) : server.endpoint,
       AWS_ACCESS_KEY_ID: server.credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: server.credentials.secretAccessKey,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",

@@ -410,6 +410,10 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
       } else if (wanted === "enabled" && !slot.recorder) {
         metrics.setActive(channel.name, true);
         slot.recorder = startRecorder(channel);
+        // Readers hear at once that the channel is coming back (not "disabled"
+        // until its first segment, a whole TARGET_DURATION later).
+        status.setCaptureState(channel.name, "reconnecting", undefined, undefined, "connecting");
+        status.report();
       }
     });
   };

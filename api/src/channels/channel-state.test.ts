@@ -1,7 +1,14 @@
 import type { ChannelStatus } from "@kiroku/shared";
 import { describe, expect, it } from "vitest";
 import { heartbeat } from "../../../test/helpers/heartbeat";
-import { channelState, redactText, staleAfterMs, statJson } from "./channel-state";
+import {
+  channelState,
+  needsSegmentProof,
+  recordingProofAfterMs,
+  redactText,
+  staleAfterMs,
+  statJson,
+} from "./channel-state";
 
 const NOW = Date.UTC(2026, 10, 22, 10, 30, 0);
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -172,5 +179,49 @@ describe("statJson", () => {
 
   it("redactText leaves text without URLs alone", () => {
     expect(redactText("disk full")).toBe("disk full");
+  });
+});
+
+describe("channelState between a recording recorder's keep-alives", () => {
+  // The recorder writes a recording heartbeat on change plus every 600 s.
+  const keptAlive = (ageMs: number) =>
+    status({ intervalSeconds: 600, updatedAt: iso(NOW - ageMs) });
+  const proof = (newestSegmentEndMs: number | undefined) => ({
+    targetDurationSeconds: 30,
+    newestSegmentEndMs,
+  });
+
+  it("needs no segment while the heartbeat is younger than three segment durations", () => {
+    expect(needsSegmentProof(keptAlive(89_999), NOW, 30)).toBe(false);
+    expect(channelState(enabled, keptAlive(89_999), NOW, proof(undefined)).state).toBe("Live");
+    expect(recordingProofAfterMs(2)).toBe(15_000);
+  });
+
+  it("is Live past that when a segment ended within three segment durations (a fresh segment is proof of life)", () => {
+    expect(needsSegmentProof(keptAlive(300_000), NOW, 30)).toBe(true);
+    const live = channelState(enabled, keptAlive(300_000), NOW, proof(NOW - 40_000));
+    expect(live).toMatchObject({ state: "Live", since: iso(NOW - 600_000), fresh: true });
+  });
+
+  it("is Idle when the heartbeat says recording but no segment came for three segment durations", () => {
+    const idle = channelState(enabled, keptAlive(300_000), NOW, proof(NOW - 90_001));
+    expect(idle).toMatchObject({ state: "Idle", since: iso(NOW - 90_001) });
+    expect(idle.reason).toMatch(/no segment ended in the last 90 s/);
+    expect(channelState(enabled, keptAlive(300_000), NOW, proof(undefined)).state).toBe("Idle");
+  });
+
+  it("asks no proof of heartbeats that are stale anyway, not recording, or from recorders that write often", () => {
+    expect(needsSegmentProof(keptAlive(1_800_000), NOW, 30)).toBe(false);
+    expect(
+      needsSegmentProof(
+        status({ state: "reconnecting", intervalSeconds: 60, updatedAt: iso(NOW - 100_000) }),
+        NOW,
+        30,
+      ),
+    ).toBe(false);
+    expect(
+      needsSegmentProof(status({ intervalSeconds: 5, updatedAt: iso(NOW - 100_000) }), NOW, 30),
+    ).toBe(false);
+    expect(needsSegmentProof(undefined, NOW, 30)).toBe(false);
   });
 });

@@ -18,6 +18,37 @@ export function staleAfterMs(status: Pick<ChannelStatus, "intervalSeconds">): nu
   return Math.max(HEARTBEAT_STALE_MIN_MS, HEARTBEAT_STALE_INTERVALS * interval * 1000);
 }
 
+/**
+ * A `recording` heartbeat alone says Live while it is younger than this
+ * (three segment durations, at least HEARTBEAT_STALE_MIN_MS). Past it, a
+ * recording recorder's heartbeat is only a keep-alive (written every few
+ * minutes, see the recorder's heartbeat policy), and a segment that ended
+ * within the last three segment durations must prove the channel live.
+ */
+export function recordingProofAfterMs(targetDurationSeconds: number): number {
+  return Math.max(HEARTBEAT_STALE_MIN_MS, 3 * targetDurationSeconds * 1000);
+}
+
+/** True when `channelState` needs the newest segment's end to tell Live from Idle. */
+export function needsSegmentProof(
+  status: ChannelStatus | undefined,
+  nowMs: number,
+  targetDurationSeconds: number,
+): boolean {
+  if (status?.state !== "recording") return false;
+  const updatedMs = Date.parse(status.updatedAt);
+  if (!Number.isFinite(updatedMs)) return false;
+  const ageMs = Math.max(0, nowMs - updatedMs);
+  return ageMs >= recordingProofAfterMs(targetDurationSeconds) && ageMs < staleAfterMs(status);
+}
+
+/** What the bucket's newest segments say, for heartbeats that need a proof (see needsSegmentProof). */
+export interface SegmentProof {
+  targetDurationSeconds: number;
+  /** End (epoch ms) of the newest segment of the recent listing; undefined when there is none. */
+  newestSegmentEndMs: number | undefined;
+}
+
 export interface ChannelStateResult {
   state: LiveState;
   /** When the current state began, as far as the bucket tells (ISO 8601), or null when unknown. */
@@ -43,6 +74,7 @@ export function channelState(
   settings: Pick<ChannelSettings, "status" | "updatedAt"> | undefined,
   status: ChannelStatus | undefined,
   nowMs: number,
+  proof?: SegmentProof,
 ): ChannelStateResult {
   const updatedMs = status ? Date.parse(status.updatedAt) : Number.NaN;
   const ageMs = Number.isFinite(updatedMs) ? Math.max(0, nowMs - updatedMs) : undefined;
@@ -68,7 +100,28 @@ export function channelState(
     };
   }
   if (fresh && status.state === "recording") {
-    return { state: "Live", since: statusSince, heartbeatAge, fresh, reason: "recording" };
+    if (!proof || !needsSegmentProof(status, nowMs, proof.targetDurationSeconds)) {
+      return { state: "Live", since: statusSince, heartbeatAge, fresh, reason: "recording" };
+    }
+    // Between keep-alives the segments are the recorder's proof of life.
+    const boundMs = 3 * proof.targetDurationSeconds * 1000;
+    const newest = proof.newestSegmentEndMs;
+    if (newest !== undefined && newest >= nowMs - boundMs) {
+      return {
+        state: "Live",
+        since: statusSince,
+        heartbeatAge,
+        fresh,
+        reason: "recording (a segment ended within three segment durations)",
+      };
+    }
+    return {
+      state: "Idle",
+      since: newest !== undefined ? formatTime(newest) : formatTime(updatedMs),
+      heartbeatAge,
+      fresh,
+      reason: `the recorder said recording ${heartbeatAge} s ago, but no segment ended in the last ${boundMs / 1000} s`,
+    };
   }
   if (!status) {
     return { state: "Idle", since: null, heartbeatAge, fresh, reason: "no recorder has reported" };
@@ -115,8 +168,9 @@ export function statJson(
   settings: ChannelSettings | undefined,
   status: ChannelStatus | undefined,
   nowMs: number,
+  proof?: SegmentProof,
 ): Record<string, unknown> {
-  const s = channelState(settings, status, nowMs);
+  const s = channelState(settings, status, nowMs, proof);
   const media = status?.media;
   const last = status?.lastSegment;
   return {

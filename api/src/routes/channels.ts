@@ -13,7 +13,7 @@ import {
 } from "@kiroku/shared";
 import { refuseSigned } from "../access/admin-auth";
 import { type ApiDeps, accessOf } from "../access/context";
-import { channelState, safeTime, statJson } from "../channels/channel-state";
+import { channelState, type SegmentProof, safeTime, statJson } from "../channels/channel-state";
 import {
   deleteKeys,
   getSettings,
@@ -28,6 +28,7 @@ import { rememberSettings } from "../channels/settings-cache";
 import { jsonObject } from "../http/json-body";
 import { queryFlag } from "../http/query-flag";
 import { toStorageError } from "../http/storage-error";
+import { segmentProof } from "../playlists/segment-proof";
 import {
   ChannelSummarySchema,
   SettingsSchema,
@@ -125,7 +126,8 @@ export const listChannelsRoute = apiRoute(
       const [settings, status] = withMeta.has(name)
         ? await Promise.all([getSettings(deps, name, signal), getStatus(deps, name, signal)])
         : [undefined, undefined];
-      return channelSummary(deps, name, settings, status, withRecordings.has(name), now);
+      const proof = await segmentProof(deps, name, status, now);
+      return channelSummary(deps, name, settings, status, withRecordings.has(name), now, proof);
     });
     c.header("Cache-Control", "private, no-cache");
     return c.json({ channels, ...(truncated ? { truncated: true } : {}) });
@@ -162,11 +164,12 @@ export const getChannelRoute = apiRoute(
         );
       }
       const now = deps.now();
+      const proof = await segmentProof(deps, channel, status, now);
       c.header("Cache-Control", "private, no-cache");
       return c.json({
-        ...channelSummary(deps, channel, settings, status, recordings, now),
+        ...channelSummary(deps, channel, settings, status, recordings, now, proof),
         settings: settings ?? null,
-        stat: statJson(channel, settings, status, now),
+        stat: statJson(channel, settings, status, now, proof),
       });
     },
 );
@@ -362,8 +365,9 @@ function channelSummary(
   status: ChannelStatus | undefined,
   recordings: boolean,
   nowMs: number,
+  proof: SegmentProof | undefined,
 ): Record<string, unknown> {
-  const state = channelState(settings, status, nowMs);
+  const state = channelState(settings, status, nowMs, proof);
   return {
     name,
     description: settings?.description ?? "",

@@ -2,6 +2,7 @@ import { refuseSigned } from "../access/admin-auth";
 import { accessOf } from "../access/context";
 import { statJson } from "../channels/channel-state";
 import { getSettings, getStatus } from "../channels/channel-store";
+import { segmentProof } from "../playlists/segment-proof";
 import { StatSchema } from "./channel-schemas";
 import { channelParams, json } from "./common-schemas";
 import { apiRoute } from "./endpoint";
@@ -10,7 +11,9 @@ import { apiRoute } from "./endpoint";
  * `GET /v1/channels/:ch/stat` (OSS GetLiveChannelStat): Live, Idle or
  * Disabled from the settings and the recorder's heartbeat (see
  * `channelState`), with since, source (redacted), video and audio, last
- * segment, upload backlog and last error. Two GETs, no listing. A channel
+ * segment, upload backlog and last error. Two GETs; plus the shared recent
+ * listing when a `recording` heartbeat is older than three segment durations
+ * (a segment must then prove the channel live). A channel
  * nothing is known of is Idle, not 404: a camera about to be installed is idle.
  */
 export const statRoute = apiRoute(
@@ -34,7 +37,9 @@ export const statRoute = apiRoute(
         getSettings(deps, channel, c.req.raw.signal),
         getStatus(deps, channel, c.req.raw.signal),
       ]);
+      const now = deps.now();
+      const proof = await segmentProof(deps, channel, status, now);
       c.header("Cache-Control", "private, no-cache");
-      return c.json(statJson(channel, settings, status, deps.now()));
+      return c.json(statJson(channel, settings, status, now, proof));
     },
 );
