@@ -20,6 +20,8 @@ const benchmarks = [
   ["api-cached-playlist", "api/bench/cached-playlist.ts"],
   ["upload", "recorder/bench/upload.ts"],
   ["recorder-cost", "recorder/bench/daemon-cost.ts"],
+  ["camera-request-cost", "recorder/bench/s3-cost.ts"],
+  ["live-viewer-cost", "api/bench/viewer-cost.ts"],
   ["recorder-start", "recorder/bench/start-delay.ts"],
   ["verify", "recorder/bench/verify.ts"],
   ["spool-handover", "recorder/bench/spool-handover.ts"],
