@@ -10,10 +10,7 @@ import {
   type ChannelStatus,
   channelMetaPrefix,
   channelPrefix,
-  isChannelName,
-  META_FOLDER,
   mapLimit,
-  metaPrefix,
   parseChannelStatus,
   parseRunRecord,
   type RunRecord,
@@ -103,30 +100,6 @@ export async function listRuns(
     return json === undefined ? undefined : parseRunRecord(json);
   });
   return records.filter((r): r is RunRecord => r !== undefined);
-}
-
-/**
- * Every channel name in the bucket: those with metadata (`{movieKey}/_meta/{ch}/`)
- * and those with only recordings (`{movieKey}/{ch}/`), from two skip-scans
- * (one one-key request per channel, never the segments); `truncated` when a
- * scan hit CHANNEL_LIST_MAX.
- */
-export async function listChannelNames(
-  deps: ApiDeps,
-  signal?: AbortSignal,
-): Promise<{ withMeta: Set<string>; withRecordings: Set<string>; truncated: boolean }> {
-  const movie = `${deps.config.movieKey}/`;
-  const [meta, recordings] = await Promise.all([
-    listFolders(deps, metaPrefix(deps.config.movieKey), signal),
-    listFolders(deps, movie, signal),
-  ]);
-  recordings.names.delete(META_FOLDER);
-  const keep = (names: Set<string>) => new Set([...names].filter(isChannelName));
-  return {
-    withMeta: keep(meta.names),
-    withRecordings: keep(recordings.names),
-    truncated: meta.truncated || recordings.truncated,
-  };
 }
 
 /** True when anything (segment, stored playlist) is stored under the channel's prefix. */
@@ -268,51 +241,6 @@ export async function listKeys(
 /** `movie/_meta/cam1/`: settings, heartbeat and run history of a channel. */
 export function metaFolder(deps: ApiDeps, channel: string): string {
   return channelMetaPrefix(deps.config.movieKey, channel);
-}
-
-/**
- * The child "folders" of a prefix by skip-scan: ListObjectsV2 with MaxKeys 1,
- * then StartAfter just past everything in the folder found (`movie/cam1` +
- * "0", which sorts after every `movie/cam1/…` key and before `movie/cam10/`).
- * One small request per folder, whatever the folder holds, and correct on
- * every S3-compatible store: the embedded server's Delimiter listing drops
- * common prefixes whose objects sit more than one level down (every segment
- * folder), so Delimiter cannot be trusted there.
- */
-async function listFolders(
-  deps: ApiDeps,
-  prefix: string,
-  signal?: AbortSignal,
-): Promise<{ names: Set<string>; truncated: boolean }> {
-  const names = new Set<string>();
-  let startAfter: string | undefined;
-  try {
-    for (let requests = 0; requests <= CHANNEL_LIST_MAX; requests++) {
-      const page = await deps.s3.send(
-        new ListObjectsV2Command({
-          Bucket: deps.config.s3.bucket,
-          Prefix: prefix,
-          MaxKeys: 1,
-          ...(startAfter ? { StartAfter: startAfter } : {}),
-        }),
-        { abortSignal: signal },
-      );
-      const key = page.Contents?.[0]?.Key;
-      if (!key?.startsWith(prefix)) return { names, truncated: false };
-      const rest = key.slice(prefix.length);
-      const slash = rest.indexOf("/");
-      if (slash === -1) {
-        startAfter = key; // an object directly under the prefix: not a folder
-        continue;
-      }
-      const name = rest.slice(0, slash);
-      names.add(name);
-      startAfter = `${prefix}${name}0`; // "0" is the character after "/"
-    }
-    return { names, truncated: true };
-  } catch (err) {
-    throw toStorageError(err, `listing channels under ${prefix}`);
-  }
 }
 
 async function getJson(deps: ApiDeps, key: string, signal?: AbortSignal): Promise<unknown> {

@@ -13,13 +13,13 @@ import {
 } from "@kiroku/shared";
 import { refuseSigned } from "../access/admin-auth";
 import { type ApiDeps, accessOf } from "../access/context";
+import { channelMeta, readChannelDirectory } from "../channels/channel-directory";
 import { channelState, type SegmentProof, safeTime, statJson } from "../channels/channel-state";
 import {
   deleteKeys,
   getSettings,
   getStatus,
   hasRecordings,
-  listChannelNames,
   listKeys,
   META_READ_CONCURRENCY,
   metaFolder,
@@ -101,8 +101,9 @@ const ChannelDeletedSchema = z
 /**
  * `GET /v1/channels`: every channel, whether it has settings, only
  * recordings, or only a recorder's heartbeat, with its live state. Two
- * delimiter listings find the names (never a segment scan); channels with
- * metadata then cost one settings GET and one status GET each, eight at a time.
+ * delimiter listings find the names and the ETags of their metadata objects
+ * (never a segment scan); an object is then read only when this instance has
+ * not read it at that ETag (see channel-directory.ts), eight at a time.
  */
 export const listChannelsRoute = apiRoute(
   () => ({
@@ -119,13 +120,12 @@ export const listChannelsRoute = apiRoute(
   (deps) => async (c) => {
     refuseSigned(accessOf(c), "the channel list");
     const signal = c.req.raw.signal;
-    const { withMeta, withRecordings, truncated } = await listChannelNames(deps, signal);
-    const names = [...new Set([...withMeta, ...withRecordings])].sort();
+    const { meta, withRecordings, truncated } = await readChannelDirectory(deps, signal);
+    const names = [...new Set([...meta.keys(), ...withRecordings])].sort();
     const now = deps.now();
     const channels = await mapLimit(names, META_READ_CONCURRENCY, async (name) => {
-      const [settings, status] = withMeta.has(name)
-        ? await Promise.all([getSettings(deps, name, signal), getStatus(deps, name, signal)])
-        : [undefined, undefined];
+      const etags = meta.get(name);
+      const { settings, status } = etags ? await channelMeta(deps, name, etags, signal) : {};
       const proof = await segmentProof(deps, name, status, now);
       return channelSummary(deps, name, settings, status, withRecordings.has(name), now, proof);
     });
