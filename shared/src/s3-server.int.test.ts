@@ -331,6 +331,41 @@ describe("embedded S3 server (patched s3rver) with AWS SDK v3", () => {
     expect(listed.KeyCount).toBe(0);
   });
 
+  it("lists common prefixes as S3 does: of keys folders deep, and for a delimiter of several characters", async () => {
+    const server = await freshServer();
+    const s3 = client(server);
+    for (const key of [
+      "movie/_meta/a/settings.json",
+      "movie/_meta/a/runs/1.json",
+      "movie/_meta/a/runs/2.json",
+      "movie/_meta/b/status.json",
+      "movie/_meta/c/index/2026-01-01.json",
+      "movie/a/2026-01-01/x.ts",
+      "movie/b/2026-01-02/deep/y.ts",
+      "movie/top.json",
+    ])
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: "{}" }));
+    const list = async (Prefix: string, Delimiter: string) => {
+      const r = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix, Delimiter }));
+      return {
+        keys: (r.Contents ?? []).map((o) => o.Key),
+        prefixes: (r.CommonPrefixes ?? []).map((p) => p.Prefix),
+      };
+    };
+    expect(await list("movie/", "/")).toEqual({
+      keys: ["movie/top.json"],
+      prefixes: ["movie/_meta/", "movie/a/", "movie/b/"],
+    });
+    expect(await list("movie/_meta/", "/runs/")).toEqual({
+      keys: [
+        "movie/_meta/a/settings.json",
+        "movie/_meta/b/status.json",
+        "movie/_meta/c/index/2026-01-01.json",
+      ],
+      prefixes: ["movie/_meta/a/runs/"],
+    });
+  });
+
   it("serves byte ranges, including suffix ranges, as S3 does", async () => {
     const server = await freshServer();
     const s3 = client(server);
