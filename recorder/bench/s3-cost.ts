@@ -2,8 +2,9 @@
 // test-pattern channel with 30 s segments (TARGET_DURATION, STATUS_INTERVAL and
 // SETTINGS_INTERVAL at their defaults) through a request-counting proxy in
 // front of the embedded S3 server (test/helpers/s3-request-counter.ts). From
-// the first segment on, every request is counted by kind for BENCH_SECONDS
-// (default 600: one recording keep-alive falls inside), then scaled to a
+// the second segment upload on, every request is counted by kind for
+// BENCH_SECONDS (default 600: one recording keep-alive falls inside; the
+// window ends at the segment upload that many seconds of recording later), then scaled to a
 // camera-day and priced at S3 Standard list prices (PUT/POST/LIST $0.005 per
 // 1,000, GET/HEAD $0.0004 per 1,000; 30-day month). Then the channel is
 // disabled and enabled a few times by writing its settings as the API does,
@@ -68,9 +69,14 @@ try {
   await until("the second segment upload", 150_000, async () =>
     proxy.count("PUT", "segment") > 1 ? true : undefined,
   );
+  // The window runs from one segment upload to the one `segments` later:
+  // exactly that many segment durations of recording (no fencepost error).
+  const segments = Math.max(1, Math.round(seconds / 30));
   proxy.reset();
   const t0 = performance.now();
-  await sleep(seconds * 1000);
+  await until(`${segments} more segment uploads`, seconds * 2000 + 120_000, async () =>
+    proxy.count("PUT", "segment") >= segments ? true : undefined,
+  );
   const elapsedS = (performance.now() - t0) / 1000;
   const window = [...proxy.requests];
   const counted: Record<string, number> = {};
