@@ -1,3 +1,5 @@
+import type { EncodedBody } from "./compressed-body";
+
 /**
  * A small in-process LRU of rendered past-range playlists, bounded by bytes.
  * The API is stateless: this only saves re-listing and re-rendering on a warm
@@ -5,8 +7,14 @@
  * one listing.
  */
 export interface CachedPlaylist {
-  body: string;
+  /** Encoded once; compressed forms are added on demand (counted at a third more). */
+  body: EncodedBody;
   etag: string;
+}
+
+/** Bytes an entry is counted at: the body, plus a third for its compressed forms. */
+function sizeOf(key: string, value: CachedPlaylist): number {
+  return Math.ceil(value.body.bytes.length * 1.34) + key.length;
 }
 
 export class PlaylistCache {
@@ -26,19 +34,19 @@ export class PlaylistCache {
   }
 
   set(key: string, value: CachedPlaylist): void {
-    const size = value.body.length + key.length;
+    const size = sizeOf(key, value);
     if (size > this.maxBytes) return;
     const old = this.#entries.get(key);
     if (old) {
       this.#entries.delete(key);
-      this.#bytes -= old.body.length + key.length;
+      this.#bytes -= sizeOf(key, old);
     }
     this.#entries.set(key, value);
     this.#bytes += size;
     for (const [k, v] of this.#entries) {
       if (this.#bytes <= this.maxBytes) break;
       this.#entries.delete(k);
-      this.#bytes -= v.body.length + k.length;
+      this.#bytes -= sizeOf(k, v);
     }
   }
 
@@ -47,7 +55,7 @@ export class PlaylistCache {
     for (const [k, v] of this.#entries) {
       if (!k.startsWith(`${channel}|`)) continue;
       this.#entries.delete(k);
-      this.#bytes -= v.body.length + k.length;
+      this.#bytes -= sizeOf(k, v);
     }
   }
 

@@ -4,6 +4,7 @@ import { authorizeScope } from "../access/auth";
 import { type ApiDeps, accessOf, listRangeShared, rangeIsOver } from "../access/context";
 import { urlPolicy } from "../access/segment-urls";
 import { API_DEFAULTS } from "../api-defaults";
+import { EncodedBody } from "../http/compressed-body";
 import {
   etagOf,
   immutableCacheControl,
@@ -89,7 +90,7 @@ export const vodRoute = apiRoute(
             type: over ? "VOD" : "EVENT",
             gapToleranceMs: API_DEFAULTS.GAP_TOLERANCE_MS,
           });
-          const built = { body, etag: etagOf(body) };
+          const built = { body: EncodedBody.of(body), etag: etagOf(body) };
           if (finished) deps.cache.set(cacheKey, built);
           return built;
         }));
@@ -100,9 +101,13 @@ export const vodRoute = apiRoute(
           : shortCacheControl(shared),
       );
       c.header("ETag", etag);
+      c.header("Vary", "Accept-Encoding");
       if (matchesIfNoneMatch(c.req.header("If-None-Match"), etag)) return c.body(null, 304);
       c.header("Content-Type", M3U8_TYPE);
-      return c.body(body);
+      // Bytes as they are kept: no re-encoding, compressed once per coding.
+      const sent = body.for(c.req.header("Accept-Encoding"));
+      if (sent.coding) c.header("Content-Encoding", sent.coding);
+      return c.body(sent.bytes as Uint8Array<ArrayBuffer>);
     },
 );
 
