@@ -15,7 +15,7 @@ import type { TimeRange } from "../http/time-range";
  *   listing); a finished range (one nothing can still be uploaded into) is
  *   kept in an LRU bounded by segment count, so a new URL-signing slot or a
  *   new session re-signs in memory instead of listing again. An unfinished
- *   one is reused for `refreshMs` only.
+ *   one is shared only while it is being listed.
  * - Deleting recordings of a channel drops everything kept of it.
  *
  * The API stays stateless: losing all of this costs one listing.
@@ -73,8 +73,7 @@ export class SegmentListings {
   /**
    * The channel's segments overlapping `range`, listed once however many ask
    * at the same time. `final`: nothing can still be uploaded into the range,
-   * so the listing is kept (LRU) until deleted; otherwise it is reused for
-   * `refreshMs` at most.
+   * so the listing is kept (LRU) until deleted.
    */
   async range(
     channel: string,
@@ -85,7 +84,7 @@ export class SegmentListings {
     const key = `${channel}|${range.startMs}|${range.endMs}`;
     const now = this.opts.now();
     const hit = this.#ranges.get(key);
-    if (hit && (hit.final || this.#fresh(hit, now))) {
+    if (hit) {
       this.stats.shared++;
       // Most recently used last.
       this.#ranges.delete(key);
@@ -93,7 +92,9 @@ export class SegmentListings {
       return hit.segments;
     }
     const listing = await this.#flight.run(`range|${key}`, () => this.#load(range, now, load));
-    this.#keep(key, { ...listing, final });
+    // An unfinished range is only shared while in flight: a late upload into
+    // it shows on the very next request.
+    if (final) this.#keep(key, { ...listing, final });
     return listing.segments;
   }
 
@@ -123,15 +124,13 @@ export class SegmentListings {
   #keep(key: string, listing: Listing & { final: boolean }): void {
     const old = this.#ranges.get(key);
     if (old) this.#drop(key, old);
-    if (listing.final && listing.segments.length > this.opts.maxFinalSegments) return;
+    if (listing.segments.length > this.opts.maxFinalSegments) return;
     this.#ranges.set(key, listing);
-    if (listing.final) this.#finalSegments += listing.segments.length;
-    // Least recently used first: drop finished listings past the bound, and
-    // unfinished ones once stale (they are never served then).
-    const now = this.opts.now();
+    this.#finalSegments += listing.segments.length;
+    // Least recently used first, until within the bound.
     for (const [k, l] of this.#ranges) {
-      if (l.final ? this.#finalSegments > this.opts.maxFinalSegments : !this.#fresh(l, now))
-        this.#drop(k, l);
+      if (this.#finalSegments <= this.opts.maxFinalSegments) break;
+      this.#drop(k, l);
     }
   }
 
