@@ -22,6 +22,7 @@ const benchmarks = [
   ["recorder-cost", "recorder/bench/daemon-cost.ts"],
   ["camera-request-cost", "recorder/bench/s3-cost.ts"],
   ["live-viewer-cost", "api/bench/viewer-cost.ts"],
+  ["api-lambda-month", "api/bench/lambda-month.ts"],
   ["recorder-start", "recorder/bench/start-delay.ts"],
   ["verify", "recorder/bench/verify.ts"],
   ["spool-handover", "recorder/bench/spool-handover.ts"],

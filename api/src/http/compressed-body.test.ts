@@ -3,11 +3,13 @@ import { describe, expect, it } from "vitest";
 import { EncodedBody, negotiateCoding } from "./compressed-body";
 
 describe("negotiateCoding", () => {
-  it("prefers br, then gzip, honours q=0, and sends small bodies as they are", () => {
-    expect(negotiateCoding("gzip, deflate, br", 5000)).toBe("br");
-    expect(negotiateCoding("gzip", 5000)).toBe("gzip");
+  it("prefers gzip, then br (not for huge bodies), honours q=0, and sends small bodies as they are", () => {
+    expect(negotiateCoding("gzip, deflate, br", 5000)).toBe("gzip");
+    expect(negotiateCoding("br", 5000)).toBe("br");
+    expect(negotiateCoding("br", 5 * 1024 ** 2)).toBeUndefined();
     expect(negotiateCoding("br;q=0, gzip;q=0.5", 5000)).toBe("gzip");
-    expect(negotiateCoding("*", 5000)).toBe("br");
+    expect(negotiateCoding("gzip;q=0, br", 5000)).toBe("br");
+    expect(negotiateCoding("*", 5000)).toBe("gzip");
     expect(negotiateCoding("*;q=0", 5000)).toBeUndefined();
     expect(negotiateCoding("identity", 5000)).toBeUndefined();
     expect(negotiateCoding(undefined, 5000)).toBeUndefined();
@@ -17,8 +19,7 @@ describe("negotiateCoding", () => {
 
 describe("EncodedBody", () => {
   it("compresses once per coding and gives back exactly the text", () => {
-    const text =
-      "#EXTM3U\n" + "#EXTINF:30.000,\nhttps://bucket.example/movie/cam1/x.ts\n".repeat(500);
+    const text = `#EXTM3U\n${"#EXTINF:30.000,\nhttps://bucket.example/movie/cam1/x.ts\n".repeat(500)}`;
     const body = EncodedBody.of(text);
     const gz = body.for("gzip");
     expect(gz.coding).toBe("gzip");
