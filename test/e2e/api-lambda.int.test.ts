@@ -1,3 +1,4 @@
+import { gunzipSync } from "node:zlib";
 import type { StoredSegment } from "@kiroku/shared";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { functionUrlEvent, type LambdaResult } from "../helpers/lambda-event";
@@ -44,6 +45,26 @@ it("answers a Function URL event with a text playlist whose presigned URLs point
   expect(res.body).toContain("#EXT-X-ENDLIST");
   const first = res.body.split("\n").find((l) => l.startsWith("http"))!;
   expect((await fetch(first)).status).toBe(200);
+});
+
+it("compresses a playlist for a client that accepts gzip: base64 on the wire, the same playlist inside", async () => {
+  const ask = (headers: Record<string, string>) =>
+    handler(
+      functionUrlEvent("/v1/channels/cam1/vod.m3u8", `start=${T0}&duration=20`, {
+        authorization: `Bearer ${TOKEN}`,
+        ...headers,
+      }),
+      {},
+    );
+  const plain = await ask({});
+  const zipped = await ask({ "accept-encoding": "gzip, deflate, br" });
+  expect(zipped.statusCode).toBe(200);
+  expect(zipped.headers["content-encoding"]).toBe("gzip");
+  expect(zipped.headers.vary).toBe("Accept-Encoding");
+  expect(zipped.isBase64Encoded).toBe(true);
+  const inside = gunzipSync(Buffer.from(zipped.body, "base64")).toString("utf8");
+  expect(inside).toBe(plain.body);
+  expect(zipped.body.length).toBeLessThan(plain.body.length);
 });
 
 it("returns a clip base64-encoded with the exact length", async () => {
