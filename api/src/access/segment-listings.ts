@@ -44,8 +44,6 @@ export class SegmentListings {
   readonly #recent = new Map<string, Listing>();
   readonly #ranges = new Map<string, Listing & { final: boolean }>();
   #finalSegments = 0;
-  /** LISTs avoided and made, for the logs and tests. */
-  readonly stats = { loads: 0, shared: 0 };
 
   constructor(private readonly opts: SegmentListingsOptions) {}
 
@@ -58,7 +56,6 @@ export class SegmentListings {
     const now = this.opts.now();
     const hit = this.#recent.get(channel);
     if (hit && this.#fresh(hit, now) && hit.fromMs <= range.startMs) {
-      this.stats.shared++;
       return within(hit.segments, range);
     }
     let listing = await this.#flight.run(`recent|${channel}`, () => this.#load(range, now, load));
@@ -85,7 +82,6 @@ export class SegmentListings {
     const now = this.opts.now();
     const hit = this.#ranges.get(key);
     if (hit) {
-      this.stats.shared++;
       // Most recently used last.
       this.#ranges.delete(key);
       this.#ranges.set(key, hit);
@@ -112,7 +108,6 @@ export class SegmentListings {
   }
 
   async #load(range: TimeRange, atMs: number, load: LoadListing): Promise<Listing> {
-    this.stats.loads++;
     const segments = await load(range);
     return { fromMs: range.startMs, toMs: range.endMs, atMs, segments };
   }

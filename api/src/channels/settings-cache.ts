@@ -5,13 +5,17 @@ import { cachedMeta, rememberMeta } from "./meta-cache";
 
 const keyOf = (channel: string) => `settings|${channel}`;
 
-/** The channel's settings, at most META_CACHE_MS old (undefined: none stored). */
+/**
+ * The channel's settings, at most META_CACHE_MS old (undefined: none
+ * stored). The read is shared by concurrent callers, so one caller's abort
+ * (`_signal`) must not cancel it for the others: it is not passed on.
+ */
 export function cachedSettings(
   deps: ApiDeps,
   channel: string,
-  signal?: AbortSignal,
+  _signal?: AbortSignal,
 ): Promise<ChannelSettings | undefined> {
-  return cachedMeta(deps, keyOf(channel), () => getSettings(deps, channel, signal));
+  return cachedMeta(deps, keyOf(channel), () => getSettings(deps, channel));
 }
 
 /** Records settings just written (or deleted: undefined) so this instance serves them at once. */

@@ -47,12 +47,11 @@ export async function settledBefore(
   deps: ApiDeps,
   channel: string,
   endMs: number,
-  signal?: AbortSignal,
+  _signal?: AbortSignal,
 ): Promise<boolean> {
   try {
-    const status = await cachedMeta(deps, `status|${channel}`, () =>
-      getStatus(deps, channel, signal),
-    );
+    // Shared by concurrent callers: one caller's abort must not cancel it for the others.
+    const status = await cachedMeta(deps, `status|${channel}`, () => getStatus(deps, channel));
     return endMs <= pendingFromMs(status, deps.now());
   } catch (err) {
     deps.logger.warn({ channel, err }, "cannot read the channel's heartbeat; playlist not cached");
