@@ -6,6 +6,7 @@ import {
   type ChannelStatus,
   channelPrefix,
   DESCRIPTION_MAX_BYTES,
+  describeInput,
   formatTime,
   mapLimit,
   NotFoundError,
@@ -59,7 +60,10 @@ const settingsInput = jsonObject(
   },
   {
     unknownMessage: (keys) =>
-      `unknown field ${keys.map((k) => JSON.stringify(k)).join(", ")}: allowed are description, status and liveWindow`,
+      `unknown field ${keys
+        .slice(0, 5)
+        .map((k) => describeInput(k, 64))
+        .join(", ")}: allowed are description, status and liveWindow`,
   },
 )
   .openapi("ChannelSettingsInput")
@@ -214,7 +218,7 @@ export const putChannelStatusRoute = apiRoute(
     body: jsonObject({
       status: z.enum(["enabled", "disabled"], {
         error: (issue) =>
-          `status must be "enabled" or "disabled", got ${issue.input === undefined ? "nothing" : JSON.stringify(issue.input).slice(0, 40)}`,
+          `status must be "enabled" or "disabled", got ${describeInput(issue.input)}`,
       }),
     }).openapi("ChannelStatusInput"),
     responses: SETTINGS_SAVED,

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { describeInput } from "@kiroku/shared";
 import { refuseSigned } from "../access/admin-auth";
 import { accessOf } from "../access/context";
 import { redactText } from "../channels/channel-state";
@@ -62,7 +63,7 @@ export const historyRoute = apiRoute(
 );
 
 const badLimit = (issue: { input?: unknown }) =>
-  `limit must be a whole number from 1 to ${HISTORY_MAX_LIMIT}, got ${JSON.stringify(String(issue.input).slice(0, 40))}`;
+  `limit must be a whole number from 1 to ${HISTORY_MAX_LIMIT}, got ${describeInput(issue.input)}`;
 
 /** `limit`: a whole number from 1 to HISTORY_MAX_LIMIT written in digits (400 naming `limit` otherwise). */
 const limitParam = z
