@@ -40,6 +40,21 @@ export function isNotFound(err: unknown): boolean {
 }
 
 /**
+ * True when an S3 SDK failure says the store itself is failing (down, slow,
+ * throttling, 5xx): the failures after which a request's other S3 calls are
+ * not worth sending. A missing object or a refused credential is not one.
+ */
+export function isStoreFailure(err: unknown): boolean {
+  const e = (err ?? {}) as SdkErrorShape;
+  const status = e.$metadata?.httpStatusCode;
+  return (
+    RETRYABLE_NAMES.has(e.name ?? "") ||
+    (e.code !== undefined && NETWORK_CODES.has(e.code)) ||
+    (status !== undefined && status >= 500)
+  );
+}
+
+/**
  * Turns an S3 SDK failure into the API's errors: the store being down, slow
  * or overloaded is a 503 with Retry-After (StorageUnavailableError), a bucket
  * or credential problem is a 502 that says what to fix, never a bare 500.
