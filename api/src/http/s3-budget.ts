@@ -14,9 +14,11 @@ import { isStoreFailure } from "./storage-error";
  *   refused at once (503 STORAGE_BUSY + Retry-After) instead of piling up;
  *   a request already under way keeps its place, so work started is not
  *   thrown away.
- * - A request whose calls have waited `queueTimeoutMs` in all is given up
- *   (503 + Retry-After): a player waiting on an overloaded instance gets an
- *   answer it can act on.
+ * - A request that has been starved for `queueTimeoutMs` in all (calls
+ *   waiting, none running) is given up (503 + Retry-After): a player
+ *   waiting on an overloaded instance gets an answer it can act on. A
+ *   request that is making progress (one call running while its others
+ *   wait their turn) is not starved.
  * - When one of a request's S3 calls fails because the store is failing
  *   (5xx, throttling, network), or the client goes away, the request's other
  *   calls stop: waiting ones are refused, running ones aborted, later ones
@@ -116,16 +118,16 @@ export class S3Budget {
     if (work.failed !== undefined) throw work.failed;
     if (this.#running < this.#opts.concurrency && this.#ring.length === 0) {
       this.#running++;
+      work.running++;
     } else {
       if (!work.admitted && this.#waitingCalls >= this.#opts.queueLimit) {
         throw this.#busy(
           `this API instance has ${this.#waitingCalls} storage requests waiting (S3_QUEUE_LIMIT)`,
         );
       }
-      await this.#wait(work); // on return, a slot is reserved for this call
+      await this.#wait(work); // on return, a slot is reserved (and counted) for this call
     }
     work.admitted = true;
-    work.running++;
     try {
       return await call(work.signal);
     } catch (err) {
@@ -136,6 +138,7 @@ export class S3Budget {
     } finally {
       work.running--;
       this.#running--;
+      this.#updateWaitClock(work);
       this.#dispatch();
     }
   }
@@ -145,15 +148,13 @@ export class S3Budget {
       this.#waitingCalls -= calls;
       const at = this.#ring.indexOf(work);
       if (at >= 0) this.#ring.splice(at, 1);
-      this.#stopWaitClock(work);
+      this.#updateWaitClock(work);
     };
     return new Promise<void>((resolve, reject) => {
       work.waiting.push({ resolve, reject });
       this.#waitingCalls++;
-      if (work.waiting.length === 1) {
-        this.#ring.push(work);
-        this.#startWaitClock(work);
-      }
+      if (work.waiting.length === 1) this.#ring.push(work);
+      this.#updateWaitClock(work);
     });
   }
 
@@ -164,13 +165,21 @@ export class S3Budget {
       const waiter = work.waiting.shift()!;
       this.#waitingCalls--;
       if (work.waiting.length > 0) this.#ring.push(work);
-      else this.#stopWaitClock(work);
+      work.running++;
+      this.#updateWaitClock(work);
       this.#running++;
       waiter.resolve();
     }
   }
 
-  /** A work's waiting time is counted while it has any call waiting; past the timeout it is given up. */
+  /** Starts or stops a work's starvation clock: it runs while the work has calls waiting and none running. */
+  #updateWaitClock(work: S3Work): void {
+    const starved = work.failed === undefined && work.waiting.length > 0 && work.running === 0;
+    if (starved && work.waitStartedAt === undefined) this.#startWaitClock(work);
+    else if (!starved && work.waitStartedAt !== undefined) this.#stopWaitClock(work);
+  }
+
+  /** Past the timeout of starvation in all, the work is given up. */
   #startWaitClock(work: S3Work): void {
     work.waitStartedAt = performance.now();
     const left = this.#opts.queueTimeoutMs - work.waitedMs;
