@@ -244,6 +244,60 @@ describe("storage failures", () => {
   });
 });
 
+describe("PUBLIC_PLAYBACK opens playback and the live state only", () => {
+  const publicApp = (extra: Record<string, string> = {}) => {
+    const config = parseApiConfig({
+      ...s3.env,
+      PUBLIC_PLAYBACK: "true",
+      API_TOKEN: TOKEN,
+      ...extra,
+    });
+    return createApp({ config, s3: createS3Client(config.s3, { maxAttempts: 1 }) });
+  };
+
+  it("shows a stranger each channel's name and state, and operators everything", async () => {
+    const app = publicApp();
+    const list = (await (await app.request("/v1/channels")).json()) as { channels: object[] };
+    expect(list.channels.length).toBeGreaterThan(0);
+    for (const ch of list.channels) expect(Object.keys(ch).sort()).toEqual(["name", "state"]);
+    const stat = (await (await app.request("/v1/channels/cam1/stat")).json()) as object;
+    expect(Object.keys(stat).sort()).toEqual(["channel", "since", "state"]);
+    const channel = (await (await app.request("/v1/channels/cam1")).json()) as object;
+    expect(Object.keys(channel).sort()).toEqual(["name", "state"]);
+    const history = await app.request("/v1/channels/cam1/history");
+    expect(history.status).toBe(401);
+    // The bearer still reads the operator's view.
+    const full = (await (
+      await app.request("/v1/channels/cam1/stat", { headers: auth })
+    ).json()) as object;
+    expect(Object.keys(full)).toEqual(
+      expect.arrayContaining(["diskFreeBytes", "uploadBacklog", "lastError"]),
+    );
+    // Playback stays open.
+    const timeline = await app.request(
+      `/v1/channels/cam1/recordings?start=2026-10-05T00:00:00Z&duration=3600`,
+    );
+    expect(timeline.status).toBe(200);
+  });
+
+  it("mints session links on PUBLIC_URL when set, else on the request's origin", async () => {
+    const body = JSON.stringify({ mode: "live" });
+    const mint = async (app: ReturnType<typeof createApp>) => {
+      const res = await app.request("http://spoofed.example/v1/channels/cam1/sessions", {
+        method: "POST",
+        headers: { ...json, Host: "spoofed.example" },
+        body,
+      });
+      expect(res.status).toBe(201);
+      return ((await res.json()) as { url: string }).url;
+    };
+    expect(await mint(publicApp({ PUBLIC_URL: "https://cams.example.com/" }))).toMatch(
+      /^https:\/\/cams\.example\.com\/v1\/channels\/cam1\/live\.m3u8\?/,
+    );
+    expect(await mint(publicApp())).toMatch(/^http:\/\/spoofed\.example\//);
+  });
+});
+
 describe("the S3 work budget under a burst", () => {
   it("answers 50 concurrent month summaries with 200 or a fast 503 + Retry-After", async () => {
     const alone = performance.now();

@@ -14,6 +14,7 @@ import {
 } from "@kiroku/shared";
 import { refuseSigned } from "../access/admin-auth";
 import { type ApiDeps, accessOf } from "../access/context";
+import { isPublicAccess, publicChannel } from "../access/public-view";
 import { channelState, safeTime, statJson } from "../channels/channel-state";
 import {
   deleteKeys,
@@ -120,7 +121,8 @@ export const listChannelsRoute = apiRoute(
     responses: { "200": json("The channels, by name.", ChannelListSchema) },
   }),
   (deps) => async (c) => {
-    refuseSigned(accessOf(c), "the channel list");
+    const access = accessOf(c);
+    refuseSigned(access, "the channel list");
     const signal = c.req.raw.signal;
     const { withMeta, withRecordings, truncated } = await listChannelNames(deps, signal);
     const names = [...new Set([...withMeta, ...withRecordings])].sort();
@@ -132,7 +134,8 @@ export const listChannelsRoute = apiRoute(
       return channelSummary(deps, name, settings, status, withRecordings.has(name), now);
     });
     c.header("Cache-Control", "private, no-cache");
-    return c.json({ channels, ...(truncated ? { truncated: true } : {}) });
+    const shown = isPublicAccess(access) ? channels.map(publicChannel) : channels;
+    return c.json({ channels: shown, ...(truncated ? { truncated: true } : {}) });
   },
 );
 
@@ -152,7 +155,8 @@ export const getChannelRoute = apiRoute(
   (deps) =>
     async (c, { params }) => {
       const channel = params.ch;
-      refuseSigned(accessOf(c), "channel settings");
+      const access = accessOf(c);
+      refuseSigned(access, "channel settings");
       const signal = c.req.raw.signal;
       const [settings, status, recordings] = await Promise.all([
         getSettings(deps, channel, signal),
@@ -167,8 +171,10 @@ export const getChannelRoute = apiRoute(
       }
       const now = deps.now();
       c.header("Cache-Control", "private, no-cache");
+      const summary = channelSummary(deps, channel, settings, status, recordings, now);
+      if (isPublicAccess(access)) return c.json(publicChannel(summary));
       return c.json({
-        ...channelSummary(deps, channel, settings, status, recordings, now),
+        ...summary,
         settings: settings ?? null,
         stat: statJson(channel, settings, status, now),
       });

@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { describeInput } from "@kiroku/shared";
 import { refuseSigned } from "../access/admin-auth";
 import { accessOf } from "../access/context";
+import { refusePublic } from "../access/public-view";
 import { redactText } from "../channels/channel-state";
 import { listRuns } from "../channels/channel-store";
 import { channelParams, json, Time } from "./common-schemas";
@@ -36,6 +37,7 @@ export const historyRoute = apiRoute(
       const { limit } = query;
       const access = accessOf(c);
       refuseSigned(access, "channel history");
+      refusePublic(access, "the channel history");
       // A publisher's IP address is for operators (the bearer), not for a public API's viewers.
       const showAddresses = access.kind === "token";
       const runs = await listRuns(deps, channel, limit, c.req.raw.signal);
