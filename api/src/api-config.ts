@@ -34,6 +34,10 @@ export interface ApiConfig extends SharedConfig {
   segmentUrlTtlSeconds: number;
   /** CORS_ORIGINS: `*` or a list of origins. */
   corsOrigins: "*" | string[];
+  /** The S3 work budget (S3_CONCURRENCY, S3_QUEUE_LIMIT, S3_QUEUE_TIMEOUT in seconds). */
+  s3Budget: { concurrency: number; queueLimit: number; queueTimeoutMs: number };
+  /** PUBLIC_URL: the origin links the API mints start with (sessions); else the request's own. */
+  publicUrl?: string;
 }
 
 const MIN_TOKEN = 16;
@@ -108,6 +112,23 @@ function readApiConfig(reader: EnvReader, env: Env): ApiConfig {
       }
     }
   }
+  const s3Budget = {
+    concurrency: reader.int(
+      "S3_CONCURRENCY",
+      onLambda ? API_DEFAULTS.S3_CONCURRENCY_LAMBDA : API_DEFAULTS.S3_CONCURRENCY,
+      1,
+      1024,
+    ),
+    queueLimit: reader.int("S3_QUEUE_LIMIT", API_DEFAULTS.S3_QUEUE_LIMIT, 0, 100_000),
+    queueTimeoutMs:
+      reader.int("S3_QUEUE_TIMEOUT", API_DEFAULTS.S3_QUEUE_TIMEOUT_SECONDS, 1, 900) * 1000,
+  };
+  const publicUrl = reader.raw("PUBLIC_URL")?.trim().replace(/\/+$/, "");
+  if (publicUrl !== undefined && !/^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/.test(publicUrl)) {
+    reader.problem(
+      `PUBLIC_URL must be the API's public base URL such as https://cams.example.com (http or https, no query), got "${publicUrl.slice(0, 80)}"`,
+    );
+  }
   const signingKey = secret
     ? Buffer.from(secret, "utf8")
     : apiToken
@@ -126,5 +147,7 @@ function readApiConfig(reader: EnvReader, env: Env): ApiConfig {
     clipMaxBytes,
     segmentUrlTtlSeconds,
     corsOrigins,
+    s3Budget,
+    ...(publicUrl ? { publicUrl } : {}),
   };
 }

@@ -30,6 +30,18 @@ export const API_DEFAULTS = {
   PLAYLIST_CACHE_BYTES: 64 * 1024 ** 2,
   /** Hours a summary (`recordings?summary=hour|day`) may span when MAX_RANGE_HOURS is lower: a month view. */
   SUMMARY_MAX_HOURS: 31 * 24,
+  /**
+   * The S3 work budget of one instance (`http/s3-budget.ts`): S3 requests in
+   * flight at once. A Node server shares it between every client; a Lambda
+   * instance serves one request at a time, so there it bounds one request's
+   * fan-out (a 31-day summary lists 32 days, 8 at a time).
+   */
+  S3_CONCURRENCY: 16,
+  S3_CONCURRENCY_LAMBDA: 8,
+  /** S3 calls waiting for a slot past which a new request is refused at once (503 + Retry-After). */
+  S3_QUEUE_LIMIT: 64,
+  /** Seconds a request's S3 calls may wait for slots, in all, before it answers 503 + Retry-After. */
+  S3_QUEUE_TIMEOUT_SECONDS: 10,
   /** Allowed browser origins (CORS); `*` is safe because credentials are bearer tokens, never cookies. */
   CORS_ORIGINS: "*",
 } as const;

@@ -10,6 +10,7 @@ import type { ApiConfig } from "./api-config";
 import { API_DEFAULTS } from "./api-defaults";
 import { errorResponse } from "./http/error-response";
 import { PlaylistCache } from "./http/playlist-cache";
+import { budgetedS3Client, runWithS3Work, S3Budget, S3Work } from "./http/s3-budget";
 import { API_ROUTES } from "./routes/api-routes";
 import { mountRoutes } from "./routes/endpoint";
 import { openApiDocumentRoute } from "./routes/openapi-document";
@@ -21,6 +22,8 @@ export interface AppOptions {
   /** The clock, for tests that pin "now". */
   now?: () => number;
   cache?: PlaylistCache;
+  /** The instance's S3 work budget (by default one from the config's `s3Budget`). */
+  budget?: S3Budget;
 }
 
 /**
@@ -30,8 +33,11 @@ export interface AppOptions {
  * here; each route (its schemas and handler) is declared in a file under `routes/`.
  */
 export function createApp(options: AppOptions): Hono<ApiEnv> {
-  const { config, s3 } = options;
+  const { config } = options;
   const logger = options.logger ?? silentLogger();
+  // Every S3 call of every route goes through the instance's work budget.
+  const budget = options.budget ?? new S3Budget(config.s3Budget);
+  const s3 = budgetedS3Client(options.s3, budget);
   const deps: ApiDeps = {
     config,
     s3,
@@ -50,6 +56,9 @@ export function createApp(options: AppOptions): Hono<ApiEnv> {
     ),
   );
   app.use(requestLog(logger, deps.now));
+  // Each request is one unit of S3 work: a fair share of the budget, and its
+  // calls stop when the client goes away (the Node adapter aborts the signal).
+  app.use((c, next) => runWithS3Work(new S3Work(c.req.raw.signal), next));
   app.use(
     cors({
       origin: config.corsOrigins,
