@@ -36,7 +36,7 @@ let apiPid: number;
 
 beforeAll(async () => {
   s3 = await startTestS3({ bucket: "kiroku-hardening" });
-  // A month of keys, one every 30 minutes: 32 day listings per month summary.
+  // A month of keys, one every 2 hours: 32 day listings per month summary.
   await seedSegmentKeys({
     s3: s3.s3,
     bucket: s3.bucket,
@@ -44,7 +44,7 @@ beforeAll(async () => {
     channel: "cam1",
     startMs: Date.parse("2026-09-30T12:00:00Z"),
     days: 32,
-    segmentMs: 30 * 60_000,
+    segmentMs: 2 * 3_600_000,
   });
   proxy = await startCountingProxy(s3.port);
   api = await startApiProcess({
