@@ -36,7 +36,7 @@ export interface S3BudgetOptions {
   concurrency: number;
   queueLimit: number;
   queueTimeoutMs: number;
-  /** Longest a read request's S3 work may run (see S3Work's `deadlineMs`). */
+  /** Longest a read request's S3 work may run (works created `limited`); none when unset. */
   workTimeoutMs?: number;
   /** Seconds a refused client is told to wait (Retry-After). */
   retryAfterSeconds?: number;
