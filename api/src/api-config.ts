@@ -35,7 +35,13 @@ export interface ApiConfig extends SharedConfig {
   /** CORS_ORIGINS: `*` or a list of origins. */
   corsOrigins: "*" | string[];
   /** The S3 work budget (S3_CONCURRENCY, S3_QUEUE_LIMIT, S3_QUEUE_TIMEOUT in seconds). */
-  s3Budget: { concurrency: number; queueLimit: number; queueTimeoutMs: number };
+  s3Budget: {
+    concurrency: number;
+    queueLimit: number;
+    queueTimeoutMs: number;
+    /** S3_WORK_TIMEOUT in ms: how long a read request's S3 work may run. */
+    workTimeoutMs: number;
+  };
   /** PUBLIC_URL: the origin links the API mints start with (sessions); else the request's own. */
   publicUrl?: string;
 }
@@ -122,6 +128,8 @@ function readApiConfig(reader: EnvReader, env: Env): ApiConfig {
     queueLimit: reader.int("S3_QUEUE_LIMIT", API_DEFAULTS.S3_QUEUE_LIMIT, 0, 100_000),
     queueTimeoutMs:
       reader.int("S3_QUEUE_TIMEOUT", API_DEFAULTS.S3_QUEUE_TIMEOUT_SECONDS, 1, 900) * 1000,
+    workTimeoutMs:
+      reader.int("S3_WORK_TIMEOUT", API_DEFAULTS.S3_WORK_TIMEOUT_SECONDS, 1, 3600) * 1000,
   };
   const publicUrl = reader.raw("PUBLIC_URL")?.trim().replace(/\/+$/, "");
   if (publicUrl !== undefined && !/^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/.test(publicUrl)) {

@@ -42,6 +42,12 @@ export const API_DEFAULTS = {
   S3_QUEUE_LIMIT: 64,
   /** Seconds a request's S3 calls may wait for slots, in all, before it answers 503 + Retry-After. */
   S3_QUEUE_TIMEOUT_SECONDS: 10,
+  /**
+   * Seconds a read request's S3 work may run before it answers 503 +
+   * Retry-After (its calls aborted): under a Lambda function's usual 30 s
+   * limit, and long enough for a month summary on a slow store.
+   */
+  S3_WORK_TIMEOUT_SECONDS: 25,
   /** Allowed browser origins (CORS); `*` is safe because credentials are bearer tokens, never cookies. */
   CORS_ORIGINS: "*",
 } as const;

@@ -58,7 +58,16 @@ export function createApp(options: AppOptions): Hono<ApiEnv> {
   app.use(requestLog(logger, deps.now));
   // Each request is one unit of S3 work: a fair share of the budget, and its
   // calls stop when the client goes away (the Node adapter aborts the signal).
-  app.use((c, next) => runWithS3Work(new S3Work(c.req.raw.signal), next));
+  // Reads are given up past S3_WORK_TIMEOUT; writes (a purge) may take longer.
+  app.use(async (c, next) => {
+    const read = c.req.method === "GET" || c.req.method === "HEAD";
+    const work = new S3Work(c.req.raw.signal, read);
+    try {
+      await runWithS3Work(work, next);
+    } finally {
+      work.settle();
+    }
+  });
   app.use(
     cors({
       origin: config.corsOrigins,

@@ -26,8 +26,14 @@ const MONTH_START = "2026-10-01T00:00:00Z";
 const MONTH_END = "2026-11-01T00:00:00Z";
 const summaryPath = `/v1/channels/cam1/recordings?start=${MONTH_START}&end=${MONTH_END}&summary=day`;
 /** The budget the API process runs with (small, so 50 requests overload it). */
-const BUDGET = { S3_CONCURRENCY: "4", S3_QUEUE_LIMIT: "8", S3_QUEUE_TIMEOUT: "5" };
+const BUDGET = {
+  S3_CONCURRENCY: "4",
+  S3_QUEUE_LIMIT: "4",
+  S3_QUEUE_TIMEOUT: "5",
+  S3_WORK_TIMEOUT: "30",
+};
 const QUEUE_TIMEOUT_MS = 5_000;
+const WORK_TIMEOUT_MS = 30_000;
 
 let s3: TestS3;
 let proxy: CountingProxy;
@@ -36,7 +42,7 @@ let apiPid: number;
 
 beforeAll(async () => {
   s3 = await startTestS3({ bucket: "kiroku-hardening" });
-  // A month of keys, one every 30 minutes: 32 day listings per month summary.
+  // A month of keys, one every 2 hours: 32 day listings per month summary.
   await seedSegmentKeys({
     s3: s3.s3,
     bucket: s3.bucket,
@@ -44,7 +50,7 @@ beforeAll(async () => {
     channel: "cam1",
     startMs: Date.parse("2026-09-30T12:00:00Z"),
     days: 32,
-    segmentMs: 30 * 60_000,
+    segmentMs: 2 * 3_600_000,
   });
   proxy = await startCountingProxy(s3.port);
   api = await startApiProcess({
@@ -326,13 +332,16 @@ describe("the S3 work budget under a burst", () => {
     expect(ok.length + busy.length).toBe(50);
     expect(ok.length).toBeGreaterThan(0);
     for (const r of busy) {
-      expect(r.code).toBe("STORAGE_BUSY");
+      expect(["STORAGE_BUSY"]).toContain(r.code);
       expect(r.retryAfter).toMatch(/^\d+$/);
     }
     // A refused request is refused at admission or after waiting its queue
     // timeout, never after queueing behind everyone (the unbounded API took
     // 105 s): the bound is the timeout plus generous room for a busy machine.
     for (const r of busy) expect(r.ms).toBeLessThan(QUEUE_TIMEOUT_MS + 10_000);
+    // No answer is slower than the configured work timeout (plus room to
+    // render and send on a busy machine): the unbounded API took 105 s.
+    for (const r of results) expect(r.ms).toBeLessThan(WORK_TIMEOUT_MS + 5_000);
     // Refused requests cost little: far fewer listings than 50 × 32.
     expect(listings).toBeLessThan(50 * 32);
   }, 180_000);

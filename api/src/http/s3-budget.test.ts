@@ -122,6 +122,33 @@ describe("S3Budget", () => {
     expect(await runWithS3Work(work, () => budget.run(async () => "next"))).toBe("next");
   });
 
+  it("gives a read up once its storage work has run the work timeout, but not a write", async () => {
+    const budget = new S3Budget({
+      concurrency: 4,
+      queueLimit: 10,
+      queueTimeoutMs: 60_000,
+      workTimeoutMs: 30,
+    });
+    const log: string[] = [];
+    const slowRead = gate(log, "read");
+    await expect(
+      runWithS3Work(new S3Work(undefined, true), () => budget.run(slowRead.call)),
+    ).rejects.toMatchObject({ status: 503, code: "STORAGE_BUSY" });
+    const write = gate(log, "write");
+    const pWrite = runWithS3Work(new S3Work(undefined, false), () => budget.run(write.call));
+    await new Promise((r) => setTimeout(r, 60));
+    write.done();
+    expect(await pWrite).toBe("write");
+    // A read whose handler is done (a streamed body reading on) has no deadline any more.
+    const settled = new S3Work(undefined, true);
+    settled.settle();
+    const body = gate(log, "body");
+    const pBody = runWithS3Work(settled, () => budget.run(body.call));
+    await new Promise((r) => setTimeout(r, 60));
+    body.done();
+    expect(await pBody).toBe("body");
+  });
+
   it("stops a request's calls when its client goes away", async () => {
     const budget = new S3Budget({ concurrency: 1, queueLimit: 10, queueTimeoutMs: 60_000 });
     const log: string[] = [];

@@ -19,6 +19,11 @@ import { isStoreFailure } from "./storage-error";
  *   waiting on an overloaded instance gets an answer it can act on. A
  *   request that is making progress (one call running while its others
  *   wait their turn) is not starved.
+ * - A read request (GET, HEAD) whose S3 work has run `workTimeoutMs` since
+ *   its first call, and is not done, is given up (503 + Retry-After): no
+ *   read waits on storage longer than that. Writes are exempt (a purge may
+ *   rightly take minutes), and so is a response body streamed after the
+ *   handler returned (a clip's later segments).
  * - When one of a request's S3 calls fails because the store is failing
  *   (5xx, throttling, network), or the client goes away, the request's other
  *   calls stop: waiting ones are refused, running ones aborted, later ones
@@ -31,6 +36,8 @@ export interface S3BudgetOptions {
   concurrency: number;
   queueLimit: number;
   queueTimeoutMs: number;
+  /** Longest a read request's S3 work may run (works created `limited`); none when unset. */
+  workTimeoutMs?: number;
   /** Seconds a refused client is told to wait (Retry-After). */
   retryAfterSeconds?: number;
 }
@@ -51,8 +58,18 @@ export class S3Work {
   timer: ReturnType<typeof setTimeout> | undefined;
   /** Set by the budget: takes the refused waiting calls out of its queue. */
   onDrop: ((calls: number) => void) | undefined;
+  /** Set on the first call of a work with a deadline; cleared by `settle`. */
+  deadline: ReturnType<typeof setTimeout> | undefined;
+  #settled = false;
 
-  constructor(clientSignal?: AbortSignal) {
+  /**
+   * `clientSignal` aborts when the client goes away; `limited` says the
+   * work is given up after the budget's work timeout (reads are, writes not).
+   */
+  constructor(
+    clientSignal?: AbortSignal,
+    readonly limited = false,
+  ) {
     if (clientSignal) {
       const gone = () =>
         this.fail(
@@ -71,9 +88,21 @@ export class S3Work {
     return this.#controller.signal;
   }
 
+  /** The handler is done: no deadline any more (a streamed body may still read). */
+  settle(): void {
+    this.#settled = true;
+    if (this.deadline) clearTimeout(this.deadline);
+    this.deadline = undefined;
+  }
+
+  get settled(): boolean {
+    return this.#settled;
+  }
+
   /** Gives the work up: waiting calls are refused with `err`, running ones aborted. */
   fail(err: unknown): void {
     if (this.failed !== undefined) return;
+    if (this.deadline) clearTimeout(this.deadline);
     this.failed = err;
     const dropped = this.waiting.splice(0);
     this.onDrop?.(dropped.length);
@@ -90,7 +119,7 @@ export function runWithS3Work<T>(work: S3Work, fn: () => T): T {
 }
 
 export class S3Budget {
-  readonly #opts: Required<S3BudgetOptions>;
+  readonly #opts: S3BudgetOptions & { retryAfterSeconds: number };
   #running = 0;
   #waitingCalls = 0;
   /** Works with waiting calls, in round-robin order. */
@@ -128,6 +157,7 @@ export class S3Budget {
       await this.#wait(work); // on return, a slot is reserved (and counted) for this call
     }
     work.admitted = true;
+    this.#startDeadline(work);
     try {
       return await call(work.signal);
     } catch (err) {
@@ -199,6 +229,20 @@ export class S3Budget {
     work.timer = undefined;
     if (work.waitStartedAt !== undefined) work.waitedMs += performance.now() - work.waitStartedAt;
     work.waitStartedAt = undefined;
+  }
+
+  #startDeadline(work: S3Work): void {
+    const ms = this.#opts.workTimeoutMs;
+    if (!work.limited || work.settled || work.deadline || ms === undefined) return;
+    work.deadline = setTimeout(
+      () =>
+        work.fail(
+          this.#busy(
+            `the storage work of this request ran longer than ${Math.round(ms / 1000)} s (S3_WORK_TIMEOUT)`,
+          ),
+        ),
+      ms,
+    );
   }
 
   #busy(why: string): StorageUnavailableError {

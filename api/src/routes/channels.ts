@@ -115,7 +115,8 @@ export const listChannelsRoute = apiRoute(
     operationId: "listChannels",
     tag: "channels",
     summary: "All channels with their live state",
-    description: "Channels with settings, a recorder heartbeat or only recordings.",
+    description:
+      "Channels with settings, a recorder heartbeat or only recordings. Without credentials (PUBLIC_PLAYBACK) each is only `name` and `state`.",
     access: "metadata",
     storage: true,
     responses: { "200": json("The channels, by name.", ChannelListSchema) },
@@ -147,6 +148,7 @@ export const getChannelRoute = apiRoute(
     operationId: "getChannel",
     tag: "channels",
     summary: "Settings and stat of a channel",
+    description: "Without credentials (PUBLIC_PLAYBACK) only `name` and `state`.",
     access: "metadata",
     storage: true,
     params: channelParams,

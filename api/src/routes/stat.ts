@@ -21,7 +21,8 @@ export const statRoute = apiRoute(
     operationId: "getChannelStat",
     tag: "channels",
     summary: "Live state and the recorder's heartbeat",
-    description: "A channel nothing is known of is Idle, not 404.",
+    description:
+      "A channel nothing is known of is Idle, not 404. Without credentials (PUBLIC_PLAYBACK) only `channel`, `state` and `since`.",
     access: "metadata",
     storage: true,
     params: channelParams,
