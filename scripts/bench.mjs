@@ -30,7 +30,7 @@ const longBenchmarks = [
   [
     "soak",
     "recorder/bench/soak.ts",
-    "recorder RSS slope and bytes written over 20 minutes, 1 and 4 channels (SOAK_MINUTES=1 for a smoke run)",
+    "recorder RSS slope and bytes written over 40 minutes, 1 and 4 channels (SOAK_MINUTES=1 for a smoke run)",
   ],
 ];
 
