@@ -27,7 +27,7 @@
 // so that 5 encodes fit beside other work on a 2-core machine; segments are
 // TARGET_DURATION 2 s, 15 times the product's default rate, so anything kept
 // per segment shows 15 times sooner. `SOAK_MINUTES=1 pnpm bench soak` is a
-// smoke run; the figures in the README come from 20-minute runs. Not part of
+// smoke run; the figures in the README come from the default 40-minute runs. Not part of
 // the plain `pnpm bench`.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
