@@ -42,6 +42,12 @@ import { FFMPEG_PID_NAME, stopLeftoverFfmpeg } from "./leftover-ffmpeg";
 import { mediaEntry } from "./media-entry";
 import { rtmpPeerAddress } from "./rtmp-peer";
 import { RunClock } from "./run-clock";
+import {
+  type StreamWallBase,
+  streamWallBase,
+  tsOffsetArgument,
+  withMediaStart,
+} from "./wallclock-pts";
 import { checkSource, SOURCE_WAIT_BACKOFF, type SourceCheck } from "./source-check";
 import { StreamInfoParser } from "./stream-info";
 
@@ -314,12 +320,12 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
   private newAttempt(
     id: number,
     dir: string,
-    output: { pollMs?: number; watch?: boolean },
+    output: { pollMs?: number; watch?: boolean; pin?: StreamWallBase },
   ): Attempt {
     const attempt: Attempt = {
       id,
       output: undefined as unknown as AttemptOutput,
-      runClock: new RunClock(this.opts.maxDriftMs),
+      runClock: new RunClock(this.opts.maxDriftMs, output.pin),
       scale: "wall",
       parser: new StreamInfoParser(),
       runSegments: 0,
@@ -329,9 +335,10 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
       killTimers: [],
       stderrTail: [],
     };
+    const { pin: _pin, ...outputOptions } = output;
     attempt.output = new AttemptOutput(dir, this.spool, {
       log: this.log,
-      ...output,
+      ...outputOptions,
       onClosed: (closed) => this.complete(attempt, closed),
     });
     return attempt;
@@ -383,13 +390,21 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
   private async runAttempt(id: number): Promise<Attempt> {
     const dir = attemptFolder(this.spool, id);
     await mkdir(dir, { recursive: true });
+    // Timestamps start at the wall clock (wallclock-pts.ts); the run is pinned
+    // to them (keys = PTS) only when that clock is trusted now.
+    const tsBase = streamWallBase(this.clock());
     const plan = buildFfmpegArgs({
       source: this.opts.channel.source,
       targetDuration: this.opts.targetDuration,
       outDir: dir,
       hardwareEncoder: this.hardwareEncoder,
+      tsOffset: tsOffsetArgument(tsBase),
     });
-    const attempt = this.newAttempt(id, dir, { pollMs: this.opts.pollMs });
+    const trusted = this.opts.trust === undefined || this.opts.trust.trusted;
+    const attempt = this.newAttempt(id, dir, {
+      pollMs: this.opts.pollMs,
+      ...(trusted ? { pin: tsBase } : {}),
+    });
     this.current = attempt;
     attempt.output.start();
     this.armWatchdog(attempt, this.stallMs + 10_000);
@@ -459,7 +474,8 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
       this.emit("quarantined", q);
       return;
     }
-    const timed = mediaEntry(raw.entry, verdict);
+    // ffmpeg lists an attempt's first segment from 0: its media says where it starts.
+    const timed = mediaEntry(withMediaStart(raw.entry, verdict.startPts), verdict);
     if (verdict.trimmed) {
       const reason = verdict.trimReason ?? "torn";
       this.log.warn(
