@@ -42,14 +42,14 @@ import { FFMPEG_PID_NAME, stopLeftoverFfmpeg } from "./leftover-ffmpeg";
 import { mediaEntry } from "./media-entry";
 import { rtmpPeerAddress } from "./rtmp-peer";
 import { RunClock } from "./run-clock";
+import { checkSource, SOURCE_WAIT_BACKOFF, type SourceCheck } from "./source-check";
+import { StreamInfoParser } from "./stream-info";
 import {
   type StreamWallBase,
   streamWallBase,
   tsOffsetArgument,
   withMediaStart,
 } from "./wallclock-pts";
-import { checkSource, SOURCE_WAIT_BACKOFF, type SourceCheck } from "./source-check";
-import { StreamInfoParser } from "./stream-info";
 
 /**
  * The lifetime supervisor of one channel (MediaMTX style): it lives from
