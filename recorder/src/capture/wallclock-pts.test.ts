@@ -48,6 +48,10 @@ describe("wall-clock timestamps", () => {
       Math.round((95_443.5 - PTS_WRAP_TICKS / 90_000) * 90_000),
     );
     expect(wrapped.startS).toBeCloseTo(95_443.5, 4);
+    // Even a first timestamp close to 0 (a clock near the epoch) is taken.
+    expect(
+      withMediaStart({ name: "seg000000.ts", startS: 0, endS: 2.906 }, 0.906 * 90_000).startS,
+    ).toBeCloseTo(0.906, 6);
     // A later segment keeps the list's start (continuity with the one before).
     const later = { name: "seg000002.ts", startS: 95_445.5, endS: 95_447.5 };
     expect(withMediaStart(later, Math.round(95_445.52 * 90_000) % PTS_WRAP_TICKS)).toBe(later);

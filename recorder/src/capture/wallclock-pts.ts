@@ -61,10 +61,13 @@ export function wallOfPts(ptsTicks: number, nearMs: number): number {
   return nearMs + delta / TICKS_PER_MS;
 }
 
+/** A listed start this much (or more) before the media's first timestamp is ffmpeg's first-segment 0. */
+const MEDIA_START_SLACK_S = 0.05;
+
 /**
  * The first segment of an attempt, with its real start. ffmpeg's segment
  * list gives the first segment the start 0 whatever the timestamps (with an
- * offset, `0,95442.5`), so a start far below what the media says is replaced
+ * offset, `0,95442.5`), so a start below what the media says is replaced
  * by the media's first timestamp (`startPts`, 33-bit, unwrapped next to the
  * listed end). Later segments start where the previous one ended and are
  * returned as they are.
@@ -75,6 +78,8 @@ export function withMediaStart(entry: SegmentListEntry, startPts: number): Segme
   // The unwrapped value of ptsS that lies just below the listed end.
   const k = Math.floor((entry.endS - ptsS) / wrapS);
   const mediaStartS = ptsS + k * wrapS;
-  if (entry.startS >= mediaStartS - 1) return entry;
+  // Later segments start where the previous one ended (their media may begin a
+  // little earlier, with audio before the cut, never noticeably later).
+  if (entry.startS >= mediaStartS - MEDIA_START_SLACK_S) return entry;
   return { ...entry, startS: Math.min(mediaStartS, entry.endS) };
 }
