@@ -190,6 +190,12 @@ describe("live.m3u8 through a recorder restart", () => {
         `${n}: playback advanced ${((advancedAt[n]! - firstNew.at) / 1000).toFixed(1)} s after the new run's first segment was listed (2 x target duration = ${2 * TD} s)`,
       );
     }
+    // The new run went live with its first segment: had it waited out the
+    // hole grace (TARGET_DURATION + 10 s), six segments would show up at once.
+    const newOnes = firstNew.uris.length - 1 - firstNew.uris.indexOf(lastOldUri);
+    console.log(`the new run appeared in live.m3u8 with ${newOnes} segment(s)`);
+    expect(newOnes).toBeLessThanOrEqual(3);
+    const resumed = await players.state();
     // A few more polls in the new run, and at least 20 in all.
     await waitFor(
       async () =>
@@ -222,5 +228,8 @@ describe("live.m3u8 through a recorder restart", () => {
     }
     const end = await players.state();
     expect(fatal(end)).toEqual([]);
+    // Both kept playing in the new run (not a one-off jump over the pause).
+    for (const n of names)
+      expect(end[n].currentTime, n).toBeGreaterThan(resumed[n].currentTime + 2);
   }, 240_000);
 });
