@@ -244,6 +244,12 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
   private readonly stopTimeouts: StopTimeouts;
   private readonly stallMs: number;
   private readonly hardwareEncoder: boolean;
+  /**
+   * How long ffmpeg took from spawn to its first timestamp last time (ms):
+   * the next attempt's timestamps start that much after its spawn, so a
+   * pinned run's keys are early by the change in start-up, not all of it.
+   */
+  private startupMs = 0;
   private state: SpoolState | undefined;
   private current: Attempt | undefined;
   private loop: Promise<void> | undefined;
@@ -392,7 +398,7 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
     await mkdir(dir, { recursive: true });
     // Timestamps start at the wall clock (wallclock-pts.ts); the run is pinned
     // to them (keys = PTS) only when that clock is trusted now.
-    const tsBase = streamWallBase(this.clock());
+    const tsBase = streamWallBase(this.clock() + this.startupMs);
     const plan = buildFfmpegArgs({
       source: this.opts.channel.source,
       targetDuration: this.opts.targetDuration,
@@ -535,6 +541,10 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
       await moveToPartial(this.spool, `a${attempt.id}_${path.basename(closed.file)}`, closed.file);
       this.log.warn({ file: closed.file }, "segment of zero duration kept in partial/");
       return;
+    }
+    if (placed.newRun && attempt.runClock.pinned && attempt.runSegments === 0) {
+      // The first segment's drift is ffmpeg's start-up beyond the estimate used.
+      this.startupMs = Math.min(3_000, Math.max(0, this.startupMs - placed.driftMs));
     }
     let newRun = false;
     if (placed.newRun) {
