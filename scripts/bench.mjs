@@ -23,6 +23,7 @@ const benchmarks = [
   ["recorder-start", "recorder/bench/start-delay.ts"],
   ["verify", "recorder/bench/verify.ts"],
   ["spool-handover", "recorder/bench/spool-handover.ts"],
+  ["live-resume", "test/bench/live-resume.ts"],
 ];
 
 /** Run only when named (`pnpm bench soak`): name → script, why it is left out of the plain run. */

@@ -28,6 +28,8 @@ export interface ApiConfig extends SharedConfig {
   /** PUBLIC_PLAYBACK: reads need no credentials (the seed's open function URL). */
   publicPlayback: boolean;
   liveWindow: number;
+  /** LIVE_IDLE_LIMIT: seconds live.m3u8 holds its last window without new segments before it ends. */
+  liveIdleLimitSeconds: number;
   maxRangeHours: number;
   clipMaxBytes: number;
   /** SEGMENT_URL_TTL: seconds a segment URL stays valid after its playlist is served. */
@@ -88,6 +90,12 @@ function readApiConfig(reader: EnvReader, env: Env): ApiConfig {
     );
   }
   const liveWindow = reader.int("LIVE_WINDOW", DEFAULTS.LIVE_WINDOW, 1, 100);
+  const liveIdleLimitSeconds = reader.int(
+    "LIVE_IDLE_LIMIT",
+    API_DEFAULTS.LIVE_IDLE_LIMIT_SECONDS,
+    60,
+    86_400,
+  );
   const maxRangeHours = reader.int("MAX_RANGE_HOURS", DEFAULTS.MAX_RANGE_HOURS, 1, 366 * 24);
   const onLambda = env.AWS_LAMBDA_FUNCTION_NAME !== undefined;
   const clipMaxBytes = reader.bytes(
@@ -151,6 +159,7 @@ function readApiConfig(reader: EnvReader, env: Env): ApiConfig {
     segmentUrls,
     publicPlayback,
     liveWindow,
+    liveIdleLimitSeconds,
     maxRangeHours,
     clipMaxBytes,
     segmentUrlTtlSeconds,

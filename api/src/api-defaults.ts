@@ -24,6 +24,17 @@ export const API_DEFAULTS = {
    * ETag, one cache entry, one CDN object.
    */
   URL_BUCKET_SECONDS: 300,
+  /**
+   * LIVE_IDLE_LIMIT: seconds a channel's live playlist keeps serving its last
+   * window while nothing new is recorded (a restart, a lost camera, an
+   * outage); after it the playlist ends (EXT-X-ENDLIST).
+   */
+  LIVE_IDLE_LIMIT_SECONDS: 3600,
+  /**
+   * Seconds the ended live playlist is served after the idle limit, so every
+   * player still polling sees EXT-X-ENDLIST and stops; then 404 NOT_LIVE.
+   */
+  LIVE_END_GRACE_SECONDS: 600,
   /** Two segments further apart than this (or overlapping by more) get an EXT-X-DISCONTINUITY. */
   GAP_TOLERANCE_MS: 500,
   /** Bytes of rendered past-range playlists kept in memory (an in-process LRU). */
