@@ -1,5 +1,6 @@
 import { refuseSigned } from "../access/admin-auth";
 import { accessOf } from "../access/context";
+import { isPublicAccess, publicStat } from "../access/public-view";
 import { statJson } from "../channels/channel-state";
 import { getSettings, getStatus } from "../channels/channel-store";
 import { segmentProof } from "../playlists/segment-proof";
@@ -23,7 +24,8 @@ export const statRoute = apiRoute(
     operationId: "getChannelStat",
     tag: "channels",
     summary: "Live state and the recorder's heartbeat",
-    description: "A channel nothing is known of is Idle, not 404.",
+    description:
+      "A channel nothing is known of is Idle, not 404. Without credentials (PUBLIC_PLAYBACK) only `channel`, `state` and `since`.",
     access: "metadata",
     storage: true,
     params: channelParams,
@@ -32,7 +34,8 @@ export const statRoute = apiRoute(
   (deps) =>
     async (c, { params }) => {
       const channel = params.ch;
-      refuseSigned(accessOf(c), "channel status");
+      const access = accessOf(c);
+      refuseSigned(access, "channel status");
       const [settings, status] = await Promise.all([
         getSettings(deps, channel, c.req.raw.signal),
         getStatus(deps, channel, c.req.raw.signal),
@@ -40,6 +43,7 @@ export const statRoute = apiRoute(
       const now = deps.now();
       const proof = await segmentProof(deps, channel, status, now);
       c.header("Cache-Control", "private, no-cache");
-      return c.json(statJson(channel, settings, status, now, proof));
+      const stat = statJson(channel, settings, status, now, proof);
+      return c.json(isPublicAccess(access) ? publicStat(stat) : stat);
     },
 );
