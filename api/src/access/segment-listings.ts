@@ -1,4 +1,5 @@
 import { overlaps, type StoredSegment } from "@kiroku/shared";
+import { asSharedS3Work } from "../http/shared-s3-work";
 import { SingleFlight } from "../http/single-flight";
 import type { TimeRange } from "../http/time-range";
 
@@ -108,7 +109,8 @@ export class SegmentListings {
   }
 
   async #load(range: TimeRange, atMs: number, load: LoadListing): Promise<Listing> {
-    const segments = await load(range);
+    // Shared by every caller: not stopped when the one that started it goes away.
+    const segments = await asSharedS3Work(() => load(range));
     return { fromMs: range.startMs, toMs: range.endMs, atMs, segments };
   }
 

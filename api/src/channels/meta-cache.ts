@@ -1,4 +1,5 @@
 import type { ApiDeps } from "../access/context";
+import { asSharedS3Work } from "../http/shared-s3-work";
 import { SingleFlight } from "../http/single-flight";
 
 /**
@@ -44,7 +45,8 @@ export async function cachedMeta<T>(
     flights.set(deps, flight);
   }
   return (await flight.run(key, async () => {
-    const value = await read();
+    // Shared by concurrent callers: not stopped when the one that started it goes away.
+    const value = await asSharedS3Work(read);
     rememberMeta(deps, key, value);
     return value;
   })) as T;
