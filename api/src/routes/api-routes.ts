@@ -6,6 +6,7 @@ import {
   putChannelStatusRoute,
 } from "./channels";
 import { clipRoute } from "./clip";
+import { clipMp4Route } from "./clip-mp4";
 import { deleteRecordingsRoute } from "./delete-recordings";
 import type { ApiRoute } from "./endpoint";
 import { healthRoute } from "./health";
@@ -31,6 +32,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   liveRoute,
   recordingsRoute,
   clipRoute,
+  clipMp4Route,
   segmentRoute,
   listChannelsRoute,
   getChannelRoute,
