@@ -18,6 +18,7 @@ const benchmarks = [
   ["playlist-render", "api/bench/playlist-render.ts"],
   ["api-range-listing", "api/bench/range-listing.ts"],
   ["api-cached-playlist", "api/bench/cached-playlist.ts"],
+  ["clip-mp4", "api/bench/clip-mp4.ts"],
   ["upload", "recorder/bench/upload.ts"],
   ["recorder-cost", "recorder/bench/daemon-cost.ts"],
   ["recorder-start", "recorder/bench/start-delay.ts"],

@@ -24,6 +24,7 @@ const entries = [
   ["recorder", "src/cli.ts", "dist/cli.js", false],
   ["api", "src/cli.ts", "dist/cli.js", false],
   ["api", "src/lambda.ts", "dist/lambda/index.mjs", true],
+  ["api", "src/lambda-stream.ts", "dist/lambda/stream.mjs", true],
 ];
 
 const alias = {

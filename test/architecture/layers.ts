@@ -39,7 +39,16 @@ export const API_LAYERS: PackageLayers = {
     { name: "routes", members: ["routes/"] },
     {
       name: "entry",
-      members: ["app.ts", "bootstrap.ts", "node.ts", "lambda.ts", "cli.ts", "cli/", "index.ts"],
+      members: [
+        "app.ts",
+        "bootstrap.ts",
+        "node.ts",
+        "lambda.ts",
+        "lambda-stream.ts",
+        "cli.ts",
+        "cli/",
+        "index.ts",
+      ],
     },
   ],
 };

@@ -6,12 +6,14 @@ import {
   EncodedPacketSink,
   EncodedVideoPacketSource,
   Input,
+  type InputAudioTrack,
+  type InputVideoTrack,
   Mp4OutputFormat,
   Output,
   StreamTarget,
   type StreamTargetChunk,
 } from "mediabunny";
-import { type PieceState, placePiece, trimToKeyframe } from "./clip-timeline";
+import { advance, shiftFor, type Timeline } from "./clip-timeline";
 
 /** One stored MPEG-TS segment, its bytes read whole (a segment is the unit of memory). */
 export interface SegmentBytes {
@@ -37,13 +39,18 @@ export interface RemuxOptions {
   onStop?: (reason: string, segment: string, err?: unknown) => void;
 }
 
-/** What a segment demuxes to: its packets in decode order and the settings a decoder needs. */
-interface DemuxedSegment {
-  segment: SegmentBytes;
-  video: EncodedPacket[];
-  audio: EncodedPacket[] | undefined;
+/** The settings a decoder needs for each track. */
+interface TrackSettings {
   videoConfig: VideoDecoderConfig;
   audioConfig: AudioDecoderConfig | undefined;
+}
+
+/** A segment opened for reading: its tracks and their settings. */
+interface OpenedSegment extends TrackSettings {
+  segment: SegmentBytes;
+  input: Input;
+  video: InputVideoTrack;
+  audio: InputAudioTrack | undefined;
 }
 
 /**
@@ -74,79 +81,122 @@ export async function remuxToFragmentedMp4(
 ): Promise<RemuxedClip> {
   const firstItem = await segments.next();
   if (firstItem.done) throw new Error("remuxToFragmentedMp4 needs at least one segment");
-  const first = await demux(firstItem.value);
-  const trimmed = trimToKeyframe(
-    first.video,
-    first.audio,
-    (opts.fromMs - first.segment.startMs) / 1000,
-  );
-  first.video = trimmed.video;
-  first.audio = trimmed.audio;
-  const startMs = first.segment.startMs + Math.round(trimmed.offsetSeconds * 1000);
+  const first = await open(firstItem.value);
+  let key: EncodedPacket;
+  let origin: EncodedPacket;
+  try {
+    const sink = new EncodedPacketSink(first.video);
+    const firstPacket = await sink.getFirstPacket();
+    if (!firstPacket) throw new Error(`segment ${first.segment.key} holds no video packet`);
+    origin = firstPacket;
+    const target = origin.timestamp + (opts.fromMs - first.segment.startMs) / 1000;
+    key = (await sink.getKeyPacket(target)) ?? origin;
+  } catch (err) {
+    first.input.dispose();
+    throw err;
+  }
+  const startMs = first.segment.startMs + Math.round((key.timestamp - origin.timestamp) * 1000);
 
   const pipe = new TransformStream<Uint8Array, Uint8Array>();
+  const writer = pipe.writable.getWriter();
   const target = new WritableStream<StreamTargetChunk>({
     write: async (chunk) => {
       await writer.ready;
       await writer.write(chunk.data);
     },
   });
-  const writer = pipe.writable.getWriter();
   const output = new Output({
     format: new Mp4OutputFormat({ fastStart: "fragmented", minimumFragmentDuration: 1 }),
     target: new StreamTarget(target),
   });
-  const video = new EncodedVideoPacketSource(
-    first.videoConfig.codec.startsWith("hvc") ? "hevc" : "avc",
-  );
+  stampRecordingTime(output, startMs);
+  const video = new EncodedVideoPacketSource(first.video.codec === "hevc" ? "hevc" : "avc");
   output.addVideoTrack(video);
   const audio = first.audio ? new EncodedAudioPacketSource("aac") : undefined;
   if (audio) output.addAudioTrack(audio);
 
+  // Only the first segment's decoder settings outlive it (not its bytes).
+  const settings: TrackSettings = {
+    videoConfig: first.videoConfig,
+    audioConfig: first.audioConfig,
+  };
+  let videoConfigured = false;
+  let audioConfigured = false;
+  let timeline: Timeline | undefined;
+
+  /** Adds one segment's packets, interleaved by time, from `start` (decode order) and none before `cutoff`. */
+  const write = async (seg: OpenedSegment, start?: EncodedPacket, cutoff?: number) => {
+    const vsink = new EncodedPacketSink(seg.video);
+    const asink = audio && seg.audio ? new EncodedPacketSink(seg.audio) : undefined;
+    const firstVideo = start ?? (await vsink.getFirstPacket());
+    if (!firstVideo) return;
+    const firstAudio = asink && cutoff === undefined ? await asink.getFirstPacket() : null;
+    const earliest = cutoff ?? Math.min(firstVideo.timestamp, firstAudio?.timestamp ?? Infinity);
+    const shift = shiftFor(timeline, seg.segment, earliest);
+    let inputEnd = earliest;
+    const audioPackets = asink?.packets();
+    const nextAudio = async () => {
+      for (;;) {
+        const item = await audioPackets?.next();
+        if (!item || item.done) return undefined;
+        if (cutoff === undefined || item.value.timestamp >= cutoff) return item.value;
+      }
+    };
+    const addAudio = async (a: EncodedPacket) => {
+      inputEnd = Math.max(inputEnd, a.timestamp + a.duration);
+      await audio!.add(
+        a.clone({ data: a.data.slice(), timestamp: a.timestamp + shift }),
+        audioConfigured ? undefined : { decoderConfig: settings.audioConfig! },
+      );
+      audioConfigured = true;
+    };
+    let a = await nextAudio();
+    for await (const p of vsink.packets(firstVideo)) {
+      // Leading pictures of an open GOP present before the keyframe and need frames left out.
+      if (cutoff !== undefined && p.timestamp < cutoff) continue;
+      while (a && a.timestamp <= p.timestamp) {
+        await addAudio(a);
+        a = await nextAudio();
+      }
+      inputEnd = Math.max(inputEnd, p.timestamp + p.duration);
+      await video.add(
+        p.clone({ data: p.data.slice(), timestamp: p.timestamp + shift }),
+        videoConfigured ? undefined : { decoderConfig: settings.videoConfig },
+      );
+      videoConfigured = true;
+    }
+    while (a) {
+      await addAudio(a);
+      a = await nextAudio();
+    }
+    timeline = advance(timeline, seg.segment, shift, inputEnd);
+  };
+
+  let opened: OpenedSegment | undefined = first;
   const pump = async () => {
     await output.start();
-    let state: PieceState | undefined;
-    let current: DemuxedSegment | undefined = first;
-    let videoConfigured = false;
-    let audioConfigured = false;
-    while (current) {
-      state = placePiece(state, current.segment, current.video, current.audio);
-      const shift = state.shift;
-      const addAudio = async (a: EncodedPacket) => {
-        await audio!.add(
-          a.clone({ timestamp: a.timestamp + shift }),
-          audioConfigured ? undefined : { decoderConfig: first.audioConfig! },
-        );
-        audioConfigured = true;
-      };
-      const vs = current.video;
-      const as = audio ? (current.audio ?? []) : [];
-      let ai = 0;
-      for (const p of vs) {
-        while (ai < as.length && as[ai]!.timestamp <= p.timestamp) {
-          await addAudio(as[ai++]!);
-        }
-        await video.add(
-          p.clone({ timestamp: p.timestamp + shift }),
-          videoConfigured ? undefined : { decoderConfig: first.videoConfig },
-        );
-        videoConfigured = true;
-      }
-      while (ai < as.length) await addAudio(as[ai++]!);
-      current = undefined;
+    await write(opened!, key, key.timestamp);
+    opened!.input.dispose();
+    opened = undefined;
+    for (;;) {
       const next = await nextSegment(segments, opts);
       if (!next) break;
-      const change = settingsChange(first, next);
-      if (change) {
-        opts.onStop?.(`the ${change} changed; the file ends before it`, next.segment.key);
-        break;
+      try {
+        const change = settingsChange(settings, next);
+        if (change) {
+          opts.onStop?.(`the ${change} changed; the file ends before it`, next.segment.key);
+          break;
+        }
+        await write(next);
+      } finally {
+        next.input.dispose();
       }
-      current = next;
     }
     await output.finalize();
     await writer.close();
   };
   pump().catch(async (err) => {
+    opened?.input.dispose();
     await output.cancel().catch(() => {});
     await writer.abort(err).catch(() => {});
     opts.onStop?.("remuxing failed", "", err);
@@ -154,15 +204,33 @@ export async function remuxToFragmentedMp4(
   return { startMs, body: pipe.readable };
 }
 
-/** The next segment demuxed, or undefined at the end or when it cannot be read (told through onStop). */
+/** Seconds from 1904 (the MP4 epoch) to 1970. */
+const MP4_EPOCH_OFFSET_SECONDS = 2_082_844_800;
+
+/**
+ * Dates the file by when it was recorded, not when it was remuxed: the
+ * `date` tag (galleries sort by it) and the movie header's creation time.
+ * mediabunny stamps the latter with the current time and has no option for
+ * it, so its muxer's field is set when it is there; that also makes the
+ * same range give the same bytes on every server.
+ */
+function stampRecordingTime(output: Output, startMs: number): void {
+  output.setMetadataTags({ date: new Date(startMs) });
+  const muxer = (output as unknown as { _muxer?: { creationTime?: unknown } })._muxer;
+  if (muxer && typeof muxer.creationTime === "number") {
+    muxer.creationTime = Math.floor(startMs / 1000) + MP4_EPOCH_OFFSET_SECONDS;
+  }
+}
+
+/** The next segment opened, or undefined at the end or when it cannot be read (told through onStop). */
 async function nextSegment(
   segments: AsyncIterator<SegmentBytes>,
   opts: RemuxOptions,
-): Promise<DemuxedSegment | undefined> {
+): Promise<OpenedSegment | undefined> {
   const item = await segments.next();
   if (item.done) return undefined;
   try {
-    return await demux(item.value);
+    return await open(item.value);
   } catch (err) {
     opts.onStop?.("a segment could not be demuxed; the file ends before it", item.value.key, err);
     return undefined;
@@ -170,7 +238,7 @@ async function nextSegment(
 }
 
 /** What differs between the clip's first segment and a later one that an MP4 track cannot carry, or undefined. */
-function settingsChange(first: DemuxedSegment, next: DemuxedSegment): string | undefined {
+function settingsChange(first: TrackSettings, next: TrackSettings): string | undefined {
   const a = first.videoConfig;
   const b = next.videoConfig;
   if (a.codec !== b.codec) return "video codec";
@@ -183,29 +251,23 @@ function settingsChange(first: DemuxedSegment, next: DemuxedSegment): string | u
   return undefined;
 }
 
-/** A segment's packets (decode order) and decoder settings; throws when it has no H.264/HEVC video. */
-async function demux(segment: SegmentBytes): Promise<DemuxedSegment> {
+/** A segment's tracks and decoder settings; throws (input disposed) when it has no H.264/HEVC video. */
+async function open(segment: SegmentBytes): Promise<OpenedSegment> {
   const input = new Input({ source: new BufferSource(segment.bytes), formats: ALL_FORMATS });
   try {
-    const v = await input.getPrimaryVideoTrack();
-    if (!v || (v.codec !== "avc" && v.codec !== "hevc")) {
+    const video = await input.getPrimaryVideoTrack();
+    if (!video || (video.codec !== "avc" && video.codec !== "hevc")) {
       throw new Error(`segment ${segment.key} has no H.264 or HEVC video track`);
     }
-    const videoConfig = await v.getDecoderConfig();
+    const videoConfig = await video.getDecoderConfig();
     if (!videoConfig) throw new Error(`segment ${segment.key}: no decoder settings for its video`);
-    const video = await collect(v);
     const a = await input.getPrimaryAudioTrack();
     const audioConfig =
       a?.codec === "aac" ? ((await a.getDecoderConfig()) ?? undefined) : undefined;
-    const audio = a && audioConfig ? await collect(a) : undefined;
-    return { segment, video, audio, videoConfig, audioConfig };
-  } finally {
+    const audio = audioConfig ? (a ?? undefined) : undefined;
+    return { segment, input, video, audio, videoConfig, audioConfig };
+  } catch (err) {
     input.dispose();
+    throw err;
   }
-}
-
-async function collect(track: ConstructorParameters<typeof EncodedPacketSink>[0]) {
-  const out: EncodedPacket[] = [];
-  for await (const p of new EncodedPacketSink(track).packets()) out.push(p);
-  return out;
 }
