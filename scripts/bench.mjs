@@ -23,6 +23,7 @@ const benchmarks = [
   ["recorder-cost", "recorder/bench/daemon-cost.ts"],
   ["recorder-start", "recorder/bench/start-delay.ts"],
   ["verify", "recorder/bench/verify.ts"],
+  ["thumbnail", "recorder/bench/thumbnail.ts"],
   ["spool-handover", "recorder/bench/spool-handover.ts"],
 ];
 
