@@ -11,6 +11,8 @@ import { deleteRecordingsRoute } from "./delete-recordings";
 import type { ApiRoute } from "./endpoint";
 import { healthRoute } from "./health";
 import { historyRoute } from "./history";
+import { imageRoute } from "./image";
+import { imagesRoute } from "./images";
 import { liveRoute } from "./live";
 import { recordingsRoute } from "./recordings";
 import { segmentRoute } from "./segment";
@@ -33,6 +35,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
   recordingsRoute,
   clipRoute,
   clipMp4Route,
+  imageRoute,
+  imagesRoute,
   segmentRoute,
   listChannelsRoute,
   getChannelRoute,
