@@ -1,4 +1,5 @@
 import { ApiClient, ApiError } from "./api-client";
+import { Moments } from "./moments";
 import { Player } from "./player";
 import {
   clockTime,
@@ -61,6 +62,16 @@ const timeline = new Timeline($("timeline"), {
   onSeek: (ms) => seek(ms),
   onSelect: (range) => select(range),
   onView: (view) => void loadRecordings(view),
+});
+
+const moments = new Moments({
+  api,
+  timelineEl: $("timeline"),
+  clipButton: $("clip-button"),
+  channel: () => channel,
+  view: () => timeline.visible,
+  selection: () => selection,
+  say,
 });
 
 async function loadChannels(): Promise<void> {
@@ -131,6 +142,7 @@ async function loadRecordings(view: Span): Promise<void> {
     if (request !== viewRequest) return; // a newer view was asked for meanwhile
     spans = body.spans.map((s) => ({ startMs: Date.parse(s.start), endMs: Date.parse(s.end) }));
     timeline.setSpans(spans);
+    void moments.refresh(view);
   } catch (err) {
     if (request === viewRequest) say(`Timeline unavailable: ${(err as Error).message}`);
   }
