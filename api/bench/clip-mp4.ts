@@ -21,7 +21,15 @@ const build = spawnSync(process.execPath, ["scripts/build.mjs", "api"], { stdio:
 if (build.status !== 0) throw new Error("building the api failed: run `pnpm build`");
 const targetBytes = Number(process.env.BENCH_CLIP_BYTES ?? 1e9);
 const T0 = Date.UTC(2026, 9, 1, 0, 0, 0);
-const files = await makeSegmentFiles({ count: 2, segmentSeconds: 30, size: "1280x720" });
+// BENCH_GOP=1: a keyframe every second, as cameras copied with -c copy send; by default one
+// per segment, as the recorder's own encoder makes them (the MP4 muxer cuts fragments at keyframes).
+const gopSeconds = process.env.BENCH_GOP ? Number(process.env.BENCH_GOP) : undefined;
+const files = await makeSegmentFiles({
+  count: 2,
+  segmentSeconds: 30,
+  size: "1280x720",
+  ...(gopSeconds ? { keyframeSeconds: gopSeconds } : {}),
+});
 const bodies = await Promise.all(files.map((f) => readFile(f.path)));
 const s3 = await startTestS3({ bucket: "bench-clip" });
 
@@ -102,6 +110,7 @@ console.log(
 console.log(
   JSON.stringify({
     segmentBytes: total,
+    gopSeconds: gopSeconds ?? 30,
     segments: seq,
     clipTs: ts,
     clipMp4: mp4,

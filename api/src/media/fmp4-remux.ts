@@ -145,7 +145,7 @@ export async function remuxToFragmentedMp4(
     const addAudio = async (a: EncodedPacket) => {
       inputEnd = Math.max(inputEnd, a.timestamp + a.duration);
       await audio!.add(
-        a.clone({ data: a.data.slice(), timestamp: a.timestamp + shift }),
+        a.clone({ timestamp: a.timestamp + shift }),
         audioConfigured ? undefined : { decoderConfig: settings.audioConfig! },
       );
       audioConfigured = true;
@@ -160,7 +160,7 @@ export async function remuxToFragmentedMp4(
       }
       inputEnd = Math.max(inputEnd, p.timestamp + p.duration);
       await video.add(
-        p.clone({ data: p.data.slice(), timestamp: p.timestamp + shift }),
+        p.clone({ timestamp: p.timestamp + shift }),
         videoConfigured ? undefined : { decoderConfig: settings.videoConfig },
       );
       videoConfigured = true;
