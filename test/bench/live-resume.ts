@@ -12,7 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { waitFor } from "@kiroku/test/ffmpeg-tools";
 import { startTestS3 } from "@kiroku/test/s3";
-import { startDaemon, sleep } from "../e2e/upload-harness";
+import { sleep, startDaemon } from "../e2e/upload-harness";
 import { startApiProcess } from "../helpers/api-server";
 import { type LivePlayerName, launchLivePlayers } from "../helpers/live-players";
 import { median } from "../helpers/median";
