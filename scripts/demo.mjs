@@ -161,7 +161,11 @@ start("api", "api/dist/cli.js", [], {
   SEGMENT_URLS: segmentUrls,
 });
 if (services.some((s) => s.name === "api"))
-  await waitForPort(apiPort, 20_000, apiHost === "0.0.0.0" || apiHost === "::" ? "127.0.0.1" : apiHost);
+  await waitForPort(
+    apiPort,
+    20_000,
+    apiHost === "0.0.0.0" || apiHost === "::" ? "127.0.0.1" : apiHost,
+  );
 
 // Loopback: localhost. Otherwise every address of this machine a laptop could reach.
 const apiOrigins = onLoopback

@@ -19,7 +19,8 @@ const ISO_WITH_OFFSET =
  * into an address bar arrives as `…T19:30:00 09:00`. A space is never
  * otherwise found before a trailing offset, so it is read as the `+` it was.
  */
-const PLUS_DECODED_AS_SPACE = /^(\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?) (\d{2}(?::?\d{2})?)$/;
+const PLUS_DECODED_AS_SPACE =
+  /^(\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?) (\d{2}(?::?\d{2})?)$/;
 const EPOCH = /^\d+(?:\.\d+)?$/;
 const ISO_WITHOUT_OFFSET = /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?$/;
 

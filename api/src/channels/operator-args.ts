@@ -305,7 +305,11 @@ export function parseOperatorArgs(argv: readonly string[]): OperatorCommand {
       const base = needChannel();
       const { start, end } = range();
       const q = new URLSearchParams({ start, end });
-      return done({ method: "DELETE", path: `${base}/recordings?${q}`, view: "deleted-recordings" });
+      return done({
+        method: "DELETE",
+        path: `${base}/recordings?${q}`,
+        view: "deleted-recordings",
+      });
     }
     default:
       throw new Error(`operator CLI: subcommand "${command}" has no handler`);

@@ -3,7 +3,6 @@ import {
   DEFAULT_API_URL,
   OPERATOR_USAGE,
   type OperatorCommand,
-  type OperatorRequest,
   parseOperatorArgs,
 } from "./operator-args";
 import { render } from "./operator-render";

@@ -64,9 +64,7 @@ export function render(view: OperatorView, text: string): string {
       const deleted = (data.deleted as { recordings: number; metadata: number }) ?? {};
       return [
         `channel ${data.channel} deleted: ${deleted.metadata} metadata object(s), ${deleted.recordings} recording object(s)`,
-        ...(data.recordingsKept
-          ? ["its recordings are kept (delete them too with --purge)"]
-          : []),
+        ...(data.recordingsKept ? ["its recordings are kept (delete them too with --purge)"] : []),
         ...(data.complete === false ? ["not complete: run the command again"] : []),
         ...failures(data),
       ].join("\n");
@@ -117,7 +115,10 @@ function settingsLines(data: Json): string[] {
     ["description", data.description === "" ? "(none)" : data.description],
     ["live window", window],
     ["state", data.state],
-    ["recordings", data.hasRecordings === undefined ? undefined : data.hasRecordings ? "yes" : "no"],
+    [
+      "recordings",
+      data.hasRecordings === undefined ? undefined : data.hasRecordings ? "yes" : "no",
+    ],
     ["updated", data.updatedAt],
   ]);
 }
@@ -138,7 +139,10 @@ function statLines(data: Json): string[] {
         : `${data.heartbeatAge} s ago`,
     ],
     ["source", data.source],
-    ["video", v ? `${v.codec} ${v.width}x${v.height} ${v.fps} fps ${v.bitrate ?? "?"} bit/s` : undefined],
+    [
+      "video",
+      v ? `${v.codec} ${v.width}x${v.height} ${v.fps} fps ${v.bitrate ?? "?"} bit/s` : undefined,
+    ],
     ["audio", a ? `${a.codec} ${a.sampleRate} Hz` : undefined],
     ["last segment", data.lastSegmentTime],
     ["upload backlog", q ? `${q.segments} segments, ${q.bytes} bytes` : undefined],

@@ -92,7 +92,8 @@ const HistorySchema = z
             "One word: shutdown, disabled, source-lost, ffmpeg-error, stall, clock-change, re-anchored, unknown; null while running.",
         }),
         endDetail: z.string().nullable().openapi({
-          description: "The particulars of the end (ffmpeg's exit and last line, a drift), when any.",
+          description:
+            "The particulars of the end (ffmpeg's exit and last line, a drift), when any.",
         }),
         duration: z.number().nullable().openapi({ description: "Seconds; null while running." }),
         source: z.string().openapi({ description: "Redacted." }),

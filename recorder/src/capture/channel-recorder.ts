@@ -1,5 +1,4 @@
 import { EventEmitter } from "node:events";
-import { type RunEndReason, stopReasonWord } from "./run-end-reason";
 import { mkdir, stat } from "node:fs/promises";
 import path from "node:path";
 import {
@@ -43,6 +42,7 @@ import { FFMPEG_PID_NAME, stopLeftoverFfmpeg } from "./leftover-ffmpeg";
 import { mediaEntry } from "./media-entry";
 import { rtmpPeerAddress } from "./rtmp-peer";
 import { RunClock } from "./run-clock";
+import { type RunEndReason, stopReasonWord } from "./run-end-reason";
 import { checkSource, SOURCE_WAIT_BACKOFF, type SourceCheck } from "./source-check";
 import { StreamInfoParser } from "./stream-info";
 
