@@ -504,8 +504,9 @@ function wire(): void {
   // Channel states and the timeline near now stay current.
   setInterval(() => {
     void loadChannels();
-    if (!wall.visible && timeline.visible.endMs > Date.now() - 60_000)
-      void loadRecordings(timeline.visible);
+    if (wall.visible) return;
+    timeline.follow(Date.now()); // loads the recordings of the view when it slides
+    if (timeline.visible.endMs > Date.now() - 60_000) void loadRecordings(timeline.visible);
   }, 10_000);
 }
 

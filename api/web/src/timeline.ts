@@ -41,6 +41,8 @@ export class Timeline {
   private press: { x: number; ms: number; dragging: boolean } | undefined;
   private nowEl: HTMLElement | undefined;
   private cursorEl: HTMLElement | undefined;
+  /** When the viewer last zoomed, panned or chose a day (epoch ms). */
+  private touchedAt = 0;
 
   constructor(
     private readonly el: HTMLElement,
@@ -58,6 +60,20 @@ export class Timeline {
   /** Shows `view` (a whole local day, the opening view, …). */
   show(view: Span): void {
     this.setView(view);
+  }
+
+  /**
+   * Keeps now at the right edge as time passes: a view that ends near now
+   * (within a tenth of its width) slides along, unless the viewer moved it
+   * in the last 15 s (a slide under the pointer would be a surprise).
+   */
+  follow(nowMs: number): void {
+    const { startMs, endMs } = this.view;
+    const width = endMs - startMs;
+    if (nowMs - this.touchedAt < 15_000 || Math.abs(endMs - nowMs) > width * 0.1) return;
+    const end = nowMs + width * 0.02;
+    if (Math.abs(end - endMs) < width * 0.002) return;
+    this.setView({ startMs: end - width, endMs: end });
   }
 
   get visible(): Span {
@@ -90,10 +106,12 @@ export class Timeline {
     const now = Date.now();
     const nowInView = now >= startMs && now <= endMs ? now : undefined;
     const anchor = anchorMs ?? this.cursorInView() ?? nowInView ?? (startMs + endMs) / 2;
+    this.touchedAt = Date.now();
     this.setView(zoomAround(this.view, factor, anchor));
   }
 
   pan(fraction: number): void {
+    this.touchedAt = Date.now();
     this.setView(panBy(this.view, fraction));
   }
 
