@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { waitFor } from "../helpers/ffmpeg-tools";
-import { openBrowser, screenshot, type Browser } from "./web-site";
+import { type Browser, openBrowser, screenshot } from "./web-site";
 
 const root = path.resolve(import.meta.dirname, "../..");
 

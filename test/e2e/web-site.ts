@@ -3,10 +3,10 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
-import { type DaemonProcess, startDaemon } from "./upload-harness";
 import { type ApiProcess, startApiProcess } from "../helpers/api-server";
 import { CHROMIUM_ARGS } from "../helpers/player";
 import { startTestS3, type TestS3 } from "../helpers/s3";
+import { type DaemonProcess, startDaemon } from "./upload-harness";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 /** Screenshots of the page land here (kept by CI as artifacts). */
