@@ -259,22 +259,23 @@ describe.each(SIZES)("the camera wall at %s size", (name, vp) => {
       await page.locator(".wall-tile").nth(3).waitFor({ timeout: 30_000 });
       expect(await page.locator(".wall-tile").count()).toBe(4);
       // Each tile plays: its currentTime passes 1 s, then moves on further.
+      let times: number[] = [];
       const started = await waitFor(
         async () => {
-          const t = await videoTimes(page, ".wall-tile video");
-          return t.length === 4 && t.every((x) => x > 1) ? t : undefined;
+          times = await videoTimes(page, ".wall-tile video");
+          return times.length === 4 && times.every((x) => x > 1) ? times : undefined;
         },
         90_000,
-        "four tiles playing",
+        () => `four tiles playing (currentTime ${JSON.stringify(times)})`,
         500,
       );
       await waitFor(
         async () => {
-          const t = await videoTimes(page, ".wall-tile video");
-          return t.every((x, i) => x > started[i]! + 1) ? true : undefined;
+          times = await videoTimes(page, ".wall-tile video");
+          return times.every((x, i) => x > started[i]! + 1) ? true : undefined;
         },
         60_000,
-        "four tiles advancing",
+        () => `four tiles advancing (from ${JSON.stringify(started)} to ${JSON.stringify(times)})`,
         500,
       );
       await screenshot(page, `camera-wall-${name}`);
@@ -289,7 +290,7 @@ describe.each(SIZES)("the camera wall at %s size", (name, vp) => {
     } finally {
       await browser.close();
     }
-  });
+  }, 240_000);
 });
 
 describe("a disabled channel", () => {
@@ -361,5 +362,5 @@ describe("a disabled channel", () => {
     } finally {
       await phone.close();
     }
-  });
+  }, 300_000);
 });

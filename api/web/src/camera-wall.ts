@@ -115,7 +115,6 @@ export class CameraWall {
     const video = document.createElement("video");
     video.muted = true;
     video.playsInline = true;
-    video.autoplay = true;
     video.setAttribute("aria-hidden", "true");
     const label = document.createElement("span");
     label.className = "wall-label";

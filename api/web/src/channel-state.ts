@@ -5,6 +5,8 @@ import type { Severity } from "./messages";
 export interface ChannelStateHandlers {
   /** The channel's state word changed (or was read the first time). */
   onState(channel: string, word: StateWord, stat: ChannelStat): void;
+  /** Every reading, changed or not (the reason and backlog move on while the word stays). */
+  onRead?(channel: string, word: StateWord, stat: ChannelStat): void;
   say(text: string, severity?: Severity): void;
 }
 
@@ -109,6 +111,7 @@ export class ChannelStatePanel {
       this.last = word;
       this.handlers.onState(this.channel, word, stat);
     }
+    this.handlers.onRead?.(this.channel, word, stat);
   }
 
   private async setStatus(status: "enabled" | "disabled"): Promise<void> {

@@ -88,6 +88,10 @@ const state = new ChannelStatePanel($("channel-state"), api, {
       showOffline(word, stateDetail(stat, Date.now()));
     }
   },
+  onRead: (name, word, stat) => {
+    if (name === channel && !offline.hidden && word !== "Live")
+      showOffline(word, stateDetail(stat, Date.now()));
+  },
 });
 
 const timeline = new Timeline($("timeline"), {
