@@ -21,9 +21,21 @@ async function ctrlC(
   ready: RegExp,
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> {
   const { command, prefix } = pnpmCommand();
+  // A terminal's environment, not the test runner's: `pnpm vitest` (pnpm
+  // exec) adds a relative ./node_modules/.bin to PATH and npm_* variables
+  // with which the pnpm started below behaves unlike one typed in a shell.
+  const PATH = (process.env.PATH ?? "")
+    .split(path.delimiter)
+    .filter((p) => path.isAbsolute(p))
+    .join(path.delimiter);
+  const terminal = Object.fromEntries(
+    ["HOME", "USER", "LANG", "TERM", "TMPDIR", "XDG_DATA_HOME", "PNPM_HOME"]
+      .filter((k) => process.env[k] !== undefined)
+      .map((k) => [k, process.env[k]!]),
+  );
   const child = spawn(command, [...prefix, ...args], {
     cwd: root,
-    env: { ...process.env, ...env },
+    env: { ...terminal, PATH, ...env },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true, // its own process group, like a command typed in a terminal
   });

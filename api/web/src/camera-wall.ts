@@ -92,7 +92,7 @@ export class CameraWall {
       if (this.el.children[i] !== tile.el)
         this.el.insertBefore(tile.el, this.el.children[i] ?? null);
       const live = ch.state === "Live";
-      const plays = live && players < MAX_WALL_PLAYERS;
+      const plays = (live || tile.player !== undefined) && players < MAX_WALL_PLAYERS;
       if (plays) players++;
       const state = ch.state ?? "Unknown";
       tile.el.dataset.state = state;
@@ -102,7 +102,10 @@ export class CameraWall {
         `Open ${ch.name}${ch.description ? ` (${ch.description})` : ""}: ${state}`,
       );
       if (plays && !tile.player) this.startTile(ch.name, tile);
-      if (!plays && tile.player) this.stopTile(tile);
+      // A tile that plays goes on until its live stream ends (its player
+      // says so) or the channel is disabled: a late heartbeat that makes one
+      // listing say Idle must not restart every picture.
+      if (ch.state === "Disabled" && tile.player) this.stopTile(tile);
       tile.state = state;
     });
   }
