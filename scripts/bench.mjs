@@ -23,6 +23,7 @@ const benchmarks = [
   ["recorder-start", "recorder/bench/start-delay.ts"],
   ["verify", "recorder/bench/verify.ts"],
   ["spool-handover", "recorder/bench/spool-handover.ts"],
+  ["live-resume", "test/bench/live-resume.ts"],
 ];
 
 /** Run only when named (`pnpm bench soak`): name → script, why it is left out of the plain run. */
@@ -30,7 +31,7 @@ const longBenchmarks = [
   [
     "soak",
     "recorder/bench/soak.ts",
-    "recorder RSS slope and bytes written over 20 minutes, 1 and 4 channels (SOAK_MINUTES=1 for a smoke run)",
+    "recorder RSS slope and bytes written over 40 minutes, 1 and 4 channels (SOAK_MINUTES=1 for a smoke run)",
   ],
 ];
 

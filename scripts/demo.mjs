@@ -148,7 +148,10 @@ start(
     ...common,
     SPOOL_DIR: path.join(data, "spool"),
     METRICS_PORT: String(metricsPort),
-    MALLOC_ARENA_MAX: "2", // as the systemd unit runs it
+    // glibc's malloc as the systemd unit runs it
+    MALLOC_ARENA_MAX: "2",
+    MALLOC_MMAP_THRESHOLD_: "131072",
+    MALLOC_TRIM_THRESHOLD_: "131072",
   },
   ["--max-semi-space-size=1", "--optimize-for-size"], // as the systemd unit runs it
 );

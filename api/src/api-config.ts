@@ -28,12 +28,24 @@ export interface ApiConfig extends SharedConfig {
   /** PUBLIC_PLAYBACK: reads need no credentials (the seed's open function URL). */
   publicPlayback: boolean;
   liveWindow: number;
+  /** LIVE_IDLE_LIMIT: seconds live.m3u8 holds its last window without new segments before it ends. */
+  liveIdleLimitSeconds: number;
   maxRangeHours: number;
   clipMaxBytes: number;
   /** SEGMENT_URL_TTL: seconds a segment URL stays valid after its playlist is served. */
   segmentUrlTtlSeconds: number;
   /** CORS_ORIGINS: `*` or a list of origins. */
   corsOrigins: "*" | string[];
+  /** The S3 work budget (S3_CONCURRENCY, S3_QUEUE_LIMIT, S3_QUEUE_TIMEOUT in seconds). */
+  s3Budget: {
+    concurrency: number;
+    queueLimit: number;
+    queueTimeoutMs: number;
+    /** S3_WORK_TIMEOUT in ms: how long a read request's S3 work may run. */
+    workTimeoutMs: number;
+  };
+  /** PUBLIC_URL: the origin links the API mints start with (sessions); else the request's own. */
+  publicUrl?: string;
 }
 
 const MIN_TOKEN = 16;
@@ -78,6 +90,12 @@ function readApiConfig(reader: EnvReader, env: Env): ApiConfig {
     );
   }
   const liveWindow = reader.int("LIVE_WINDOW", DEFAULTS.LIVE_WINDOW, 1, 100);
+  const liveIdleLimitSeconds = reader.int(
+    "LIVE_IDLE_LIMIT",
+    API_DEFAULTS.LIVE_IDLE_LIMIT_SECONDS,
+    60,
+    86_400,
+  );
   const maxRangeHours = reader.int("MAX_RANGE_HOURS", DEFAULTS.MAX_RANGE_HOURS, 1, 366 * 24);
   const onLambda = env.AWS_LAMBDA_FUNCTION_NAME !== undefined;
   const clipMaxBytes = reader.bytes(
@@ -108,6 +126,25 @@ function readApiConfig(reader: EnvReader, env: Env): ApiConfig {
       }
     }
   }
+  const s3Budget = {
+    concurrency: reader.int(
+      "S3_CONCURRENCY",
+      onLambda ? API_DEFAULTS.S3_CONCURRENCY_LAMBDA : API_DEFAULTS.S3_CONCURRENCY,
+      1,
+      1024,
+    ),
+    queueLimit: reader.int("S3_QUEUE_LIMIT", API_DEFAULTS.S3_QUEUE_LIMIT, 0, 100_000),
+    queueTimeoutMs:
+      reader.int("S3_QUEUE_TIMEOUT", API_DEFAULTS.S3_QUEUE_TIMEOUT_SECONDS, 1, 900) * 1000,
+    workTimeoutMs:
+      reader.int("S3_WORK_TIMEOUT", API_DEFAULTS.S3_WORK_TIMEOUT_SECONDS, 1, 3600) * 1000,
+  };
+  const publicUrl = reader.raw("PUBLIC_URL")?.trim().replace(/\/+$/, "");
+  if (publicUrl !== undefined && !/^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/.test(publicUrl)) {
+    reader.problem(
+      `PUBLIC_URL must be the API's public base URL such as https://cams.example.com (http or https, no query), got "${publicUrl.slice(0, 80)}"`,
+    );
+  }
   const signingKey = secret
     ? Buffer.from(secret, "utf8")
     : apiToken
@@ -122,9 +159,12 @@ function readApiConfig(reader: EnvReader, env: Env): ApiConfig {
     segmentUrls,
     publicPlayback,
     liveWindow,
+    liveIdleLimitSeconds,
     maxRangeHours,
     clipMaxBytes,
     segmentUrlTtlSeconds,
     corsOrigins,
+    s3Budget,
+    ...(publicUrl ? { publicUrl } : {}),
   };
 }

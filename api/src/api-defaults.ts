@@ -24,12 +24,41 @@ export const API_DEFAULTS = {
    * ETag, one cache entry, one CDN object.
    */
   URL_BUCKET_SECONDS: 300,
+  /**
+   * LIVE_IDLE_LIMIT: seconds a channel's live playlist keeps serving its last
+   * window while nothing new is recorded (a restart, a lost camera, an
+   * outage); after it the playlist ends (EXT-X-ENDLIST).
+   */
+  LIVE_IDLE_LIMIT_SECONDS: 3600,
+  /**
+   * Seconds the ended live playlist is served after the idle limit, so every
+   * player still polling sees EXT-X-ENDLIST and stops; then 404 NOT_LIVE.
+   */
+  LIVE_END_GRACE_SECONDS: 600,
   /** Two segments further apart than this (or overlapping by more) get an EXT-X-DISCONTINUITY. */
   GAP_TOLERANCE_MS: 500,
   /** Bytes of rendered past-range playlists kept in memory (an in-process LRU). */
   PLAYLIST_CACHE_BYTES: 64 * 1024 ** 2,
   /** Hours a summary (`recordings?summary=hour|day`) may span when MAX_RANGE_HOURS is lower: a month view. */
   SUMMARY_MAX_HOURS: 31 * 24,
+  /**
+   * The S3 work budget of one instance (`http/s3-budget.ts`): S3 requests in
+   * flight at once. A Node server shares it between every client; a Lambda
+   * instance serves one request at a time, so there it bounds one request's
+   * fan-out (a 31-day summary lists 32 days, 8 at a time).
+   */
+  S3_CONCURRENCY: 16,
+  S3_CONCURRENCY_LAMBDA: 8,
+  /** S3 calls waiting for a slot past which a new request is refused at once (503 + Retry-After). */
+  S3_QUEUE_LIMIT: 64,
+  /** Seconds a request's S3 calls may wait for slots, in all, before it answers 503 + Retry-After. */
+  S3_QUEUE_TIMEOUT_SECONDS: 10,
+  /**
+   * Seconds a read request's S3 work may run before it answers 503 +
+   * Retry-After (its calls aborted): under a Lambda function's usual 30 s
+   * limit, and long enough for a month summary on a slow store.
+   */
+  S3_WORK_TIMEOUT_SECONDS: 25,
   /** Allowed browser origins (CORS); `*` is safe because credentials are bearer tokens, never cookies. */
   CORS_ORIGINS: "*",
 } as const;

@@ -206,12 +206,12 @@ describe("vod.m3u8 while the recorder still uploads a backlog", () => {
 });
 
 describe("live.m3u8", () => {
-  it("200: the newest LIVE_WINDOW segments while the channel records", async () => {
+  it("200: the newest LIVE_WINDOW segments, at least three target durations, while the channel records", async () => {
     const { app } = makeApp({ LIVE_WINDOW: "2" }, () => rangeEnd + 500);
     const res = await app.request("/v1/channels/cam1/live.m3u8", { headers: auth });
     expect(res.status).toBe(200);
     const text = await res.text();
-    expect(text).toContain("#EXT-X-MEDIA-SEQUENCE:4\n");
+    expect(text).toContain("#EXT-X-MEDIA-SEQUENCE:3\n"); // three 2 s segments: 3 x TARGET_DURATION
     expect(text).toContain("#EXT-X-DISCONTINUITY-SEQUENCE:2\n");
     expect(text).not.toContain("ENDLIST");
   });
@@ -247,9 +247,34 @@ describe("live.m3u8", () => {
     expect(await live.text()).toContain("#EXT-X-MEDIA-SEQUENCE:13\n"); // LIVE_WINDOW 3 of 9..15
   });
 
-  it("404 NOT_LIVE when nothing ended within three segment durations", async () => {
-    const { app } = makeApp({}, () => rangeEnd + 60_000);
-    const res = await app.request("/v1/channels/cam1/live.m3u8", { headers: auth });
+  it("keeps serving the last window while nothing new arrives, ends after LIVE_IDLE_LIMIT, then 404 NOT_LIVE", async () => {
+    const limit = { LIVE_IDLE_LIMIT: "120" }; // seconds; the end grace adds 600 s
+    const live = makeApp(limit, () => rangeEnd + 500).app;
+    const first = await (
+      await live.request("/v1/channels/cam1/live.m3u8", { headers: auth })
+    ).text();
+    const paused = makeApp(limit, () => rangeEnd + 60_000).app;
+    const res = await paused.request("/v1/channels/cam1/live.m3u8", { headers: auth });
+    expect(res.status).toBe(200);
+    const held = await res.text();
+    const mediaSequence = (t: string) => /#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(t)?.[1];
+    expect(mediaSequence(held)).toBe(mediaSequence(first));
+    expect(held).not.toContain("ENDLIST");
+    const ended = makeApp(limit, () => rangeEnd + 121_000).app;
+    const endRes = await ended.request("/v1/channels/cam1/live.m3u8", { headers: auth });
+    expect(endRes.status).toBe(200);
+    expect(await endRes.text()).toContain("#EXT-X-ENDLIST\n");
+    const dead = makeApp(limit, () => rangeEnd + 721_000).app;
+    const deadRes = await dead.request("/v1/channels/cam1/live.m3u8", { headers: auth });
+    expect(deadRes.status).toBe(404);
+    const body = (await deadRes.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe("NOT_LIVE");
+    expect(body.error.message).toContain("nothing was recorded in the last 720 s");
+  });
+
+  it("404 NOT_LIVE for a channel that never recorded", async () => {
+    const { app } = makeApp();
+    const res = await app.request("/v1/channels/never-cam/live.m3u8", { headers: auth });
     expect(res.status).toBe(404);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("NOT_LIVE");
   });

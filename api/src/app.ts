@@ -10,6 +10,7 @@ import type { ApiConfig } from "./api-config";
 import { API_DEFAULTS } from "./api-defaults";
 import { errorResponse } from "./http/error-response";
 import { PlaylistCache } from "./http/playlist-cache";
+import { budgetedS3Client, runWithS3Work, S3Budget, S3Work } from "./http/s3-budget";
 import { API_ROUTES } from "./routes/api-routes";
 import { mountRoutes } from "./routes/endpoint";
 import { openApiDocumentRoute } from "./routes/openapi-document";
@@ -21,6 +22,8 @@ export interface AppOptions {
   /** The clock, for tests that pin "now". */
   now?: () => number;
   cache?: PlaylistCache;
+  /** The instance's S3 work budget (by default one from the config's `s3Budget`). */
+  budget?: S3Budget;
 }
 
 /**
@@ -30,8 +33,11 @@ export interface AppOptions {
  * here; each route (its schemas and handler) is declared in a file under `routes/`.
  */
 export function createApp(options: AppOptions): Hono<ApiEnv> {
-  const { config, s3 } = options;
+  const { config } = options;
   const logger = options.logger ?? silentLogger();
+  // Every S3 call of every route goes through the instance's work budget.
+  const budget = options.budget ?? new S3Budget(config.s3Budget);
+  const s3 = budgetedS3Client(options.s3, budget);
   const deps: ApiDeps = {
     config,
     s3,
@@ -50,6 +56,18 @@ export function createApp(options: AppOptions): Hono<ApiEnv> {
     ),
   );
   app.use(requestLog(logger, deps.now));
+  // Each request is one unit of S3 work: a fair share of the budget, and its
+  // calls stop when the client goes away (the Node adapter aborts the signal).
+  // Reads are given up past S3_WORK_TIMEOUT; writes (a purge) may take longer.
+  app.use(async (c, next) => {
+    const read = c.req.method === "GET" || c.req.method === "HEAD";
+    const work = new S3Work(c.req.raw.signal, read);
+    try {
+      await runWithS3Work(work, next);
+    } finally {
+      work.settle();
+    }
+  });
   app.use(
     cors({
       origin: config.corsOrigins,

@@ -26,7 +26,7 @@ export function appFromEnv(env: Env, logger: Logger = createLogger("api", env)):
   });
   if (config.publicPlayback) {
     logger.warn(
-      "PUBLIC_PLAYBACK=true: anyone who can reach this API can list and watch every channel's recordings",
+      "PUBLIC_PLAYBACK=true: anyone who can reach this API can list every channel with its Live/Idle state and watch, download and browse the timeline of every channel's recordings and live view, without credentials; channel details, history and every write still need API_TOKEN",
     );
   }
   logger.info(

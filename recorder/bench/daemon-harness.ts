@@ -24,11 +24,26 @@ export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 export const RECORDER_NODE_FLAGS = "--max-semi-space-size=1 --optimize-for-size";
 
 /**
- * glibc's arena limit as the systemd unit and `pnpm recorder` set it
- * (MALLOC_ARENA_MAX=2). RECORDER_MALLOC_ARENA_MAX overrides it; empty leaves
- * glibc's default (8 arenas per core), to compare.
+ * glibc's malloc settings as the systemd unit and `pnpm recorder` set them:
+ * two arenas instead of 8 per core, and fixed mmap and trim thresholds of
+ * 128 KiB, so that a segment-sized buffer (an upload body, a read chunk) is
+ * mapped and handed back to the kernel when freed instead of fragmenting
+ * the heap (glibc otherwise raises its mmap threshold up to 32 MiB after the
+ * first large free). RECORDER_MALLOC_ENV overrides them (`NAME=value`
+ * pairs separated by spaces); empty leaves glibc's defaults, to compare.
  */
-export const RECORDER_MALLOC_ARENA_MAX = "2";
+export const RECORDER_MALLOC_ENV =
+  "MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 MALLOC_TRIM_THRESHOLD_=131072";
+
+/** `NAME=value NAME=value` as an environment object. */
+export function envPairs(pairs: string): Record<string, string> {
+  return Object.fromEntries(
+    pairs
+      .split(" ")
+      .filter(Boolean)
+      .map((p) => [p.slice(0, p.indexOf("=")), p.slice(p.indexOf("=") + 1)]),
+  );
+}
 
 export interface DaemonBenchOptions {
   /** Names the work folder, e.g. `soak-1ch`. */
@@ -103,7 +118,7 @@ export async function startDaemonUnderTest(opts: DaemonBenchOptions): Promise<Da
   const nodeFlags = (process.env.RECORDER_NODE_FLAGS ?? RECORDER_NODE_FLAGS)
     .split(" ")
     .filter(Boolean);
-  const arenas = process.env.RECORDER_MALLOC_ARENA_MAX ?? RECORDER_MALLOC_ARENA_MAX;
+  const malloc = envPairs(process.env.RECORDER_MALLOC_ENV ?? RECORDER_MALLOC_ENV);
   const child = spawn(process.execPath, [...nodeFlags, cli, "run", "--config", configFile], {
     cwd: work,
     env: {
@@ -115,7 +130,7 @@ export async function startDaemonUnderTest(opts: DaemonBenchOptions): Promise<Da
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
       LOG_FORMAT: "json",
       LOG_LEVEL: "warn",
-      ...(arenas ? { MALLOC_ARENA_MAX: arenas } : {}),
+      ...malloc,
       ...opts.env,
     },
     stdio: ["ignore", opts.stdout ?? "ignore", "inherit"],

@@ -1,11 +1,12 @@
 // Soak: the real recorder daemon (daemon-harness.ts: `recorder/dist/cli.js
 // run` with the unit's Node flags, its own spool and embedded S3 server)
-// records test-pattern channels for SOAK_MINUTES (default 20), once with 1
+// records test-pattern channels for SOAK_MINUTES (default 40), once with 1
 // channel and once with 4 (SOAK_CHANNELS="1,4"; the runs go side by side,
 // each with its own spool, S3 server and port). From outside the process:
 //
 // - Memory: VmRSS of the daemon's Node process every SOAK_SAMPLE_SECONDS
-//   (default 5); reported at warm-up (SOAK_WARMUP_MINUTES, default 3), at the
+//   (default 5); reported at warm-up (SOAK_WARMUP_MINUTES, default 10: V8
+//   sizes its heap and compiles for about 8 minutes, flat afterwards), at the
 //   end, the median and peak after warm-up, and the least-squares slope after
 //   warm-up in MB/hour, for VmRSS and for its anonymous part (RssAnon: the
 //   process's own memory, without the node binary's shared code pages), and
@@ -26,7 +27,7 @@
 // so that 5 encodes fit beside other work on a 2-core machine; segments are
 // TARGET_DURATION 2 s, 15 times the product's default rate, so anything kept
 // per segment shows 15 times sooner. `SOAK_MINUTES=1 pnpm bench soak` is a
-// smoke run; the figures in the README come from 20-minute runs. Not part of
+// smoke run; the figures in the README come from the default 40-minute runs. Not part of
 // the plain `pnpm bench`.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
@@ -37,7 +38,7 @@ import {
   type IoCounters,
   leastSquaresSlope,
   median,
-  RECORDER_MALLOC_ARENA_MAX,
+  RECORDER_MALLOC_ENV,
   RECORDER_NODE_FLAGS,
   residentMb,
   root,
@@ -46,8 +47,8 @@ import {
   treeIoCounters,
 } from "./daemon-harness";
 
-const minutes = Number(process.env.SOAK_MINUTES ?? 20);
-const warmupMinutes = Math.min(Number(process.env.SOAK_WARMUP_MINUTES ?? 3), minutes / 3);
+const minutes = Number(process.env.SOAK_MINUTES ?? 40);
+const warmupMinutes = Math.min(Number(process.env.SOAK_WARMUP_MINUTES ?? 10), minutes / 3);
 const sampleSeconds = Number(process.env.SOAK_SAMPLE_SECONDS ?? 5);
 const channelCounts = (process.env.SOAK_CHANNELS ?? "1,4").split(",").map(Number);
 const targetDuration = Number(process.env.TARGET_DURATION ?? 2);
@@ -227,7 +228,7 @@ console.log(
     testPattern: `${videoSize}@${framerate}`,
     fileSystem: fsType,
     nodeFlags: process.env.RECORDER_NODE_FLAGS ?? RECORDER_NODE_FLAGS,
-    mallocArenaMax: process.env.RECORDER_MALLOC_ARENA_MAX ?? RECORDER_MALLOC_ARENA_MAX,
+    malloc: process.env.RECORDER_MALLOC_ENV ?? RECORDER_MALLOC_ENV,
     ...Object.fromEntries(results.map((r) => [`${r.channels}ch`, r])),
     targetRssMb1ch: 80,
     targetSlopeMbPerHour: 5,

@@ -1,5 +1,6 @@
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { z } from "zod";
+import { describeInput } from "./describe-input";
 import { ValidationError } from "./errors";
 import { settingsKey } from "./meta-keys";
 
@@ -74,7 +75,10 @@ export function parseChannelSettingsInput(body: unknown): ChannelSettingsInput {
       const keys = (issue as { keys: string[] }).keys;
       throw new ValidationError(
         keys[0] ?? "body",
-        `unknown field ${keys.map((k) => JSON.stringify(k)).join(", ")}: allowed are description, status and liveWindow`,
+        `unknown field ${keys
+          .slice(0, 5)
+          .map((k) => describeInput(k, 64))
+          .join(", ")}: allowed are description, status and liveWindow`,
       );
     }
     throw new ValidationError(String(issue.path[0] ?? "body"), issue.message);

@@ -58,8 +58,11 @@ export class NotFoundError extends KirokuError {
 export class StorageUnavailableError extends KirokuError {
   readonly retryAfterSeconds: number;
 
-  constructor(message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
-    super("STORAGE_UNAVAILABLE", message, 503, options);
+  constructor(
+    message: string,
+    options?: { cause?: unknown; retryAfterSeconds?: number; code?: string },
+  ) {
+    super(options?.code ?? "STORAGE_UNAVAILABLE", message, 503, options);
     this.retryAfterSeconds = options?.retryAfterSeconds ?? 5;
   }
 }

@@ -5,6 +5,7 @@ export * from "./channel-status";
 export * from "./cli-args";
 export * from "./config";
 export * from "./defaults";
+export * from "./describe-input";
 export * from "./env-vars";
 export * from "./errors";
 export * from "./log";

@@ -3,7 +3,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import {
-  RECORDER_MALLOC_ARENA_MAX,
+  envPairs,
+  RECORDER_MALLOC_ENV,
   RECORDER_NODE_FLAGS,
 } from "../../recorder/bench/daemon-harness";
 
@@ -21,10 +22,15 @@ describe("the recorder's runtime settings", () => {
       /^ExecStart=\/usr\/bin\/node (.*?) \/opt\/kiroku\/recorder\/cli\.js run$/m.exec(unit);
     expect(execStart?.[1]).toBe(RECORDER_NODE_FLAGS);
     expect(scripts.recorder).toBe(
-      `MALLOC_ARENA_MAX=${RECORDER_MALLOC_ARENA_MAX} node ${RECORDER_NODE_FLAGS} recorder/dist/cli.js`,
+      `${RECORDER_MALLOC_ENV} node ${RECORDER_NODE_FLAGS} recorder/dist/cli.js`,
     );
-    expect(unit).toMatch(
-      new RegExp(`^Environment=MALLOC_ARENA_MAX=${RECORDER_MALLOC_ARENA_MAX}$`, "m"),
-    );
+    const malloc = Object.entries(envPairs(RECORDER_MALLOC_ENV));
+    expect(malloc.map(([name]) => name)).toEqual([
+      "MALLOC_ARENA_MAX",
+      "MALLOC_MMAP_THRESHOLD_",
+      "MALLOC_TRIM_THRESHOLD_",
+    ]);
+    for (const [name, value] of malloc)
+      expect(unit).toMatch(new RegExp(`^Environment=${name}=${value}$`, "m"));
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import {
@@ -7,7 +7,7 @@ import {
   parseSegmentKey,
   statusKey,
 } from "@kiroku/shared";
-import { freePort, waitFor } from "@kiroku/test/ffmpeg-tools";
+import { freePort, probePackets, waitFor } from "@kiroku/test/ffmpeg-tools";
 import { getObject, listAll, startTestS3, type TestS3 } from "@kiroku/test/s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseApiConfig } from "../../api/src/api-config";
@@ -196,6 +196,12 @@ describe("a clock that starts at 1970 and steps to the real time after 20 s", ()
       .split("\n")
       .map(parseSegmentListLine)
       .filter((e) => e !== undefined);
+
+    // ffmpeg lists its first segment from 0 whatever its timestamps: where that
+    // segment starts is its first packet's timestamp (the stream's own clock).
+    const firstFile = path.join(channelDir, "first-segment.ts");
+    await writeFile(firstFile, (await getObject(s3.s3, s3.bucket, segments[0]!.key)).body);
+    listed[0] = { ...listed[0]!, startS: (await probePackets(firstFile))[0]!.pts };
 
     const heldSeqs = [...heldMtime.keys()].sort((a, b) => a - b);
     expect(heldSeqs[0]).toBe(1);

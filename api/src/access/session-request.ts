@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { ValidationError } from "@kiroku/shared";
+import { describeInput, ValidationError } from "@kiroku/shared";
 import { jsonObject } from "../http/json-body";
 import { bodyRange, bodyTime, type TimeRange } from "../http/time-range";
 import { asIssue, parseWith } from "../http/validation";
@@ -30,7 +30,7 @@ export type SessionRequest =
  */
 export function sessionRequestSchema(maxRangeHours: number) {
   const expiresIn = (issue: { input?: unknown }) =>
-    `expiresIn must be a whole number from ${SESSION_MIN_SECONDS} to ${SESSION_MAX_SECONDS}, got ${JSON.stringify(issue.input)?.slice(0, 40)}`;
+    `expiresIn must be a whole number from ${SESSION_MIN_SECONDS} to ${SESSION_MAX_SECONDS}, got ${describeInput(issue.input)}`;
   return jsonObject(
     {
       expiresIn: z
@@ -43,7 +43,7 @@ export function sessionRequestSchema(maxRangeHours: number) {
       mode: z
         .enum(SESSION_MODES, {
           error: (issue) =>
-            `mode must be "live", "range" or "clip", got ${issue.input === undefined ? "nothing" : JSON.stringify(issue.input).slice(0, 40)}`,
+            `mode must be "live", "range" or "clip", got ${describeInput(issue.input)}`,
         })
         .openapi({
           description:

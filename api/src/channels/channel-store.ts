@@ -275,9 +275,9 @@ export function metaFolder(deps: ApiDeps, channel: string): string {
  * then StartAfter just past everything in the folder found (`movie/cam1` +
  * "0", which sorts after every `movie/cam1/…` key and before `movie/cam10/`).
  * One small request per folder, whatever the folder holds, and correct on
- * every S3-compatible store: the embedded server's Delimiter listing drops
+ * every S3-compatible store, including those whose Delimiter listings drop
  * common prefixes whose objects sit more than one level down (every segment
- * folder), so Delimiter cannot be trusted there.
+ * folder), as the embedded server's did before its patch.
  */
 async function listFolders(
   deps: ApiDeps,

@@ -24,22 +24,27 @@ export function rememberSettings(
 }
 
 /**
- * The live window of a channel: its settings' `liveWindow`, else LIVE_WINDOW.
- * Fails open: when the settings cannot be read the default is used (and
- * logged), because a live stream should not stop over a metadata read.
+ * What the live playlist needs of a channel's settings: its window size and
+ * whether it is disabled (the live playlist then ends). Fails open: unreadable
+ * settings mean the defaults, enabled (and are logged), because a live
+ * stream should not stop over a metadata read.
  */
-export async function liveWindowOf(
+export async function liveSettingsOf(
   deps: ApiDeps,
   channel: string,
   signal?: AbortSignal,
-): Promise<number> {
+): Promise<{ windowSize: number; disabled: boolean }> {
   try {
-    return (await cachedSettings(deps, channel, signal))?.liveWindow ?? deps.config.liveWindow;
+    const settings = await cachedSettings(deps, channel, signal);
+    return {
+      windowSize: settings?.liveWindow ?? deps.config.liveWindow,
+      disabled: settings?.status === "disabled",
+    };
   } catch (err) {
     deps.logger.warn(
       { channel, err },
-      "cannot read channel settings; live window falls back to LIVE_WINDOW",
+      "cannot read channel settings; the live playlist uses LIVE_WINDOW and treats the channel as enabled",
     );
-    return deps.config.liveWindow;
+    return { windowSize: deps.config.liveWindow, disabled: false };
   }
 }

@@ -23,8 +23,7 @@ export async function readJsonObject(req: Request): Promise<Record<string, unkno
   }
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > JSON_BODY_MAX_BYTES) throw tooLarge();
-  const bytes = new Uint8Array(await req.arrayBuffer());
-  if (bytes.byteLength > JSON_BODY_MAX_BYTES) throw tooLarge();
+  const bytes = await readBounded(req.body, JSON_BODY_MAX_BYTES);
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
@@ -36,6 +35,40 @@ export async function readJsonObject(req: Request): Promise<Record<string, unkno
     );
   }
   return parseJsonObject(text);
+}
+
+/**
+ * Reads a body stream chunk by chunk and stops at the first chunk that takes
+ * it past `maxBytes` (413): a chunked upload has no Content-Length to refuse
+ * up front, and reading it whole first would let one request hold 100 MB of
+ * memory. The rest of the stream is cancelled, never read.
+ */
+export async function readBounded(
+  body: ReadableStream<Uint8Array> | null,
+  maxBytes: number,
+): Promise<Uint8Array> {
+  if (!body) return new Uint8Array(0);
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      // Not awaited: a client that stops sending must not hold the answer.
+      reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return bytes;
 }
 
 /** Parses JSON text that must hold one object; 400 naming `body` otherwise. */

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { describeInput } from "@kiroku/shared";
 
 /**
  * A true/false query parameter: absent, `false` or `0` is false; `true`, `1`
@@ -7,8 +8,7 @@ import { z } from "@hono/zod-openapi";
 export function queryFlag(field: string, description: string) {
   return z
     .enum(["true", "false", "1", "0", ""], {
-      error: (issue) =>
-        `${field} must be true or false, got ${JSON.stringify(String(issue.input).slice(0, 40))}`,
+      error: (issue) => `${field} must be true or false, got ${describeInput(issue.input)}`,
     })
     .optional()
     .transform((text) => text === "true" || text === "1" || text === "")

@@ -34,7 +34,24 @@ interface SdkErrorShape {
  */
 export function isNotFound(err: unknown): boolean {
   const e = (err ?? {}) as SdkErrorShape;
+  // A missing bucket is a 404 too, but a deployment fault, not a missing object.
+  if (e.name === "NoSuchBucket") return false;
   return e.name === "NoSuchKey" || e.name === "NotFound" || e.$metadata?.httpStatusCode === 404;
+}
+
+/**
+ * True when an S3 SDK failure says the store itself is failing (down, slow,
+ * throttling, 5xx): the failures after which a request's other S3 calls are
+ * not worth sending. A missing object or a refused credential is not one.
+ */
+export function isStoreFailure(err: unknown): boolean {
+  const e = (err ?? {}) as SdkErrorShape;
+  const status = e.$metadata?.httpStatusCode;
+  return (
+    RETRYABLE_NAMES.has(e.name ?? "") ||
+    (e.code !== undefined && NETWORK_CODES.has(e.code)) ||
+    (status !== undefined && status >= 500)
+  );
 }
 
 /**
@@ -92,7 +109,15 @@ export function toStorageError(err: unknown, what: string): KirokuError {
   );
 }
 
+/**
+ * What went wrong, by the SDK's error name and the system error code only
+ * (`TimeoutError`, `ECONNREFUSED`, `SlowDown`, HTTP 500): the messages carry the
+ * store's host and port, which a client (possibly unauthenticated, under
+ * PUBLIC_PLAYBACK) has no business knowing. The full error goes to the log.
+ */
 function describe(err: unknown): string {
-  const e = (err ?? {}) as SdkErrorShape & { message?: string };
-  return [e.name, e.code, e.message].filter(Boolean).join(": ").slice(0, 200) || String(err);
+  const e = (err ?? {}) as SdkErrorShape;
+  const status = e.$metadata?.httpStatusCode;
+  const parts = [e.name, e.code, status === undefined ? undefined : `HTTP ${status}`];
+  return [...new Set(parts.filter(Boolean))].join(": ").slice(0, 120) || "no answer";
 }

@@ -50,10 +50,11 @@ export function resolveRange(
   query: { start: string; end?: string | undefined; duration?: string | undefined },
   maxHours: number,
   ctx: z.RefinementCtx,
+  limitName = "MAX_RANGE_HOURS",
 ): TimeRange | undefined {
   let range: TimeRange | undefined;
   asIssue(ctx, () => {
-    range = rangeOfQuery(query.start, query.end, query.duration, maxHours);
+    range = rangeOfQuery(query.start, query.end, query.duration, maxHours, limitName);
   });
   return range;
 }
@@ -84,6 +85,7 @@ function rangeOfQuery(
   endText: string | undefined,
   durationText: string | undefined,
   maxRangeHours: number,
+  limitName: string,
 ): TimeRange {
   const startMs = parseTime(startText, "start");
   if (endText !== undefined && durationText !== undefined) {
@@ -94,14 +96,14 @@ function rangeOfQuery(
   }
   if (endText !== undefined) {
     const endMs = parseTime(endText, "end");
-    return checkRange(startMs, endMs, maxRangeHours, { start: startText, end: endText });
+    return checkRange(startMs, endMs, maxRangeHours, { start: startText, end: endText }, limitName);
   }
   if (durationText !== undefined) {
     const text = durationText.trim();
     if (/^\d+(?:\.\d+)?$/.test(text) && Number(text) > maxRangeHours * 3600) {
       throw new ValidationError(
         "duration",
-        `duration ${text} s is longer than MAX_RANGE_HOURS (${maxRangeHours} h = ${maxRangeHours * 3600} s)`,
+        `duration ${text} s is longer than ${limitName} (${maxRangeHours} h = ${maxRangeHours * 3600} s)`,
         "RANGE_TOO_LONG",
       );
     }
@@ -164,7 +166,8 @@ export function bodyRange(
 
 /**
  * Refuses, as a 400 on `end`, a range whose end is not after its start and
- * one longer than `maxRangeHours` (RANGE_TOO_LONG). `written` is the start
+ * one longer than `maxRangeHours` (RANGE_TOO_LONG, naming the limit as
+ * `limitName`: MAX_RANGE_HOURS, or the summary limit when that applies). `written` is the start
  * and end as a query wrote them, quoted back in the message; a JSON body's
  * range is refused in its own words, without them.
  */
@@ -173,6 +176,7 @@ export function checkRange(
   endMs: number,
   maxRangeHours: number,
   written?: { start: string; end: string },
+  limitName = "MAX_RANGE_HOURS",
 ): TimeRange {
   if (endMs <= startMs) {
     throw new ValidationError(
@@ -188,7 +192,7 @@ export function checkRange(
       : `give at most ${maxRangeHours} hours`;
     throw new ValidationError(
       "end",
-      `the range is longer than MAX_RANGE_HOURS (${maxRangeHours} h): ${ask}`,
+      `the range is longer than ${limitName} (${maxRangeHours} h): ${ask}`,
       "RANGE_TOO_LONG",
     );
   }

@@ -14,7 +14,9 @@ import { FIRST_SEQ } from "@kiroku/shared";
  *    counts as lost once the segment after it ended more than `holeGraceMs`
  *    ago. The live edge stops just before the oldest hole still in flight,
  *    so a late upload never lands inside a window that was already served.
- * 3. The window is the newest `size` segments up to the live edge, cut after
+ * 3. The window is the newest `size` segments up to the live edge (more when
+ *    they hold less than `minDurationMs` of media: RFC 8216 §6.2.2 wants a
+ *    live playlist to hold at least three target durations), cut after
  *    the newest lost hole (and after any decrease or jump of more than one in
  *    `run`). Inside it `seq` is consecutive, hence runs are consecutive too, so
  *    `MEDIA-SEQUENCE = first.seq` and `DISCONTINUITY-SEQUENCE = first.run`
@@ -46,6 +48,7 @@ export function selectLiveWindow<T extends LiveCandidate>(
   size: number,
   nowMs: number,
   holeGraceMs: number,
+  minDurationMs = 0,
 ): T[] {
   if (segments.length === 0 || size < 1) return [];
   const sorted = [...segments].sort((a, b) => a.startMs - b.startMs || a.seq - b.seq);
@@ -64,13 +67,18 @@ export function selectLiveWindow<T extends LiveCandidate>(
   }
   if (edge < 0) return [];
   const window: T[] = [sorted[edge]!];
-  for (let i = edge - 1; i >= 0 && window.length < size; i--) {
+  let held = sorted[edge]!.durationMs;
+  // Growing the window back from the edge until both bounds are met keeps the
+  // first media sequence monotonic: a window that met them for an older edge
+  // still meets them for a newer one, so its first segment can only move on.
+  for (let i = edge - 1; i >= 0 && (window.length < size || held < minDurationMs); i--) {
     const cand = sorted[i]!;
     const next = window[0]!;
     const contiguous = next.seq === cand.seq + 1;
     const runStep = next.run - cand.run;
     if (!contiguous || (runStep !== 0 && runStep !== 1)) break;
     window.unshift(cand);
+    held += cand.durationMs;
   }
   return window;
 }

@@ -126,16 +126,19 @@ describe("renderLivePlaylist", () => {
     expect(text).not.toContain("PLAYLIST-TYPE");
   });
 
-  it("keeps the configured target duration unless a segment is longer", () => {
-    expect(
-      renderLivePlaylist({ entries: [entry(0, { durationMs: 2_000 })], targetDurationSeconds: 30 }),
-    ).toContain("#EXT-X-TARGETDURATION:30\n");
-    expect(
-      renderLivePlaylist({
-        entries: [entry(0, { durationMs: 33_500 })],
-        targetDurationSeconds: 30,
-      }),
-    ).toContain("#EXT-X-TARGETDURATION:34\n");
+  it("keeps the channel's target duration whatever the window holds, and ends when asked", () => {
+    // EXT-X-TARGETDURATION must not change between reloads (RFC 8216 6.2.1).
+    for (const durationMs of [500, 2_000, 30_400]) {
+      expect(
+        renderLivePlaylist({ entries: [entry(0, { durationMs })], targetDurationSeconds: 30 }),
+      ).toContain("#EXT-X-TARGETDURATION:30\n");
+    }
+    const ended = renderLivePlaylist({
+      entries: [entry(0)],
+      targetDurationSeconds: 30,
+      ended: true,
+    });
+    expect(ended.endsWith("#EXT-X-ENDLIST\n")).toBe(true);
   });
 });
 

@@ -72,8 +72,14 @@ export function renderRangePlaylist(input: RangePlaylistInput): string {
 export interface LivePlaylistInput {
   /** The live window, oldest first, consecutive sequence numbers (see `selectLiveWindow`). */
   entries: readonly PlaylistEntry[];
-  /** The configured TARGET_DURATION: a live playlist's target duration must not change between reloads. */
+  /**
+   * The channel's constant live target duration (`liveTargetDuration`): a
+   * live playlist's EXT-X-TARGETDURATION must not change between reloads
+   * (RFC 8216 §6.2.1), so it never follows the segments in the window.
+   */
   targetDurationSeconds: number;
+  /** The stream is over (the channel was disabled, or idle too long): EXT-X-ENDLIST, players stop polling. */
+  ended?: boolean;
 }
 
 /**
@@ -88,12 +94,10 @@ export function renderLivePlaylist(input: LivePlaylistInput): string {
   const { entries } = input;
   const first = entries[0];
   if (!first) throw new RangeError("a live playlist needs at least one segment");
-  let longest = 0;
-  for (const e of entries) if (e.durationMs > longest) longest = e.durationMs;
   const lines: string[] = [
     "#EXTM3U",
     "#EXT-X-VERSION:3",
-    `#EXT-X-TARGETDURATION:${Math.max(input.targetDurationSeconds, targetDurationSeconds(longest))}`,
+    `#EXT-X-TARGETDURATION:${input.targetDurationSeconds}`,
     `#EXT-X-MEDIA-SEQUENCE:${first.seq}`,
     `#EXT-X-DISCONTINUITY-SEQUENCE:${first.run}`,
   ];
@@ -107,6 +111,7 @@ export function renderLivePlaylist(input: LivePlaylistInput): string {
     );
     prev = e;
   }
+  if (input.ended) lines.push("#EXT-X-ENDLIST");
   lines.push("");
   return lines.join("\n");
 }

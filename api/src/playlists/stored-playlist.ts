@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import {
+  describeInput,
   parseSegmentKey,
   type StoredSegment,
   ValidationError,
@@ -23,7 +24,7 @@ import { renderRangePlaylist } from "./m3u8";
 /** Validates a stored playlist name (400 INVALID_NAME naming `field`). */
 export function parsePlaylistName(value: unknown, field = "name"): string {
   if (typeof value !== "string" || !VOD_PLAYLIST_NAME.test(value) || value.endsWith(".m3u8")) {
-    const shown = typeof value === "string" ? JSON.stringify(value.slice(0, 80)) : String(value);
+    const shown = describeInput(value, 80);
     throw new ValidationError(
       field,
       `${field} ${shown} is not a valid playlist name: use 1 to 64 of A-Z, a-z, 0-9, "_", "-" and "." (not starting with a dot, without .m3u8)`,

@@ -582,7 +582,7 @@ const TABLE: Row[] = [
       400,
       "RANGE_TOO_LONG",
       "end",
-      "the range is longer than MAX_RANGE_HOURS (744 h): request at most 744 hours at a time",
+      "the range is longer than the summary limit (744 h): request at most 744 hours at a time",
     ],
   ],
   [

@@ -6,6 +6,7 @@ import {
   type ChannelStatus,
   channelPrefix,
   DESCRIPTION_MAX_BYTES,
+  describeInput,
   formatTime,
   mapLimit,
   NotFoundError,
@@ -13,6 +14,7 @@ import {
 } from "@kiroku/shared";
 import { refuseSigned } from "../access/admin-auth";
 import { type ApiDeps, accessOf } from "../access/context";
+import { isPublicAccess, publicChannel } from "../access/public-view";
 import { channelState, safeTime, statJson } from "../channels/channel-state";
 import {
   deleteKeys,
@@ -59,7 +61,10 @@ const settingsInput = jsonObject(
   },
   {
     unknownMessage: (keys) =>
-      `unknown field ${keys.map((k) => JSON.stringify(k)).join(", ")}: allowed are description, status and liveWindow`,
+      `unknown field ${keys
+        .slice(0, 5)
+        .map((k) => describeInput(k, 64))
+        .join(", ")}: allowed are description, status and liveWindow`,
   },
 )
   .openapi("ChannelSettingsInput")
@@ -110,13 +115,15 @@ export const listChannelsRoute = apiRoute(
     operationId: "listChannels",
     tag: "channels",
     summary: "All channels with their live state",
-    description: "Channels with settings, a recorder heartbeat or only recordings.",
+    description:
+      "Channels with settings, a recorder heartbeat or only recordings. Without credentials (PUBLIC_PLAYBACK) each is only `name` and `state`.",
     access: "metadata",
     storage: true,
     responses: { "200": json("The channels, by name.", ChannelListSchema) },
   }),
   (deps) => async (c) => {
-    refuseSigned(accessOf(c), "the channel list");
+    const access = accessOf(c);
+    refuseSigned(access, "the channel list");
     const signal = c.req.raw.signal;
     const { withMeta, withRecordings, truncated } = await listChannelNames(deps, signal);
     const names = [...new Set([...withMeta, ...withRecordings])].sort();
@@ -128,7 +135,8 @@ export const listChannelsRoute = apiRoute(
       return channelSummary(deps, name, settings, status, withRecordings.has(name), now);
     });
     c.header("Cache-Control", "private, no-cache");
-    return c.json({ channels, ...(truncated ? { truncated: true } : {}) });
+    const shown = isPublicAccess(access) ? channels.map(publicChannel) : channels;
+    return c.json({ channels: shown, ...(truncated ? { truncated: true } : {}) });
   },
 );
 
@@ -140,6 +148,7 @@ export const getChannelRoute = apiRoute(
     operationId: "getChannel",
     tag: "channels",
     summary: "Settings and stat of a channel",
+    description: "Without credentials (PUBLIC_PLAYBACK) only `name` and `state`.",
     access: "metadata",
     storage: true,
     params: channelParams,
@@ -148,7 +157,8 @@ export const getChannelRoute = apiRoute(
   (deps) =>
     async (c, { params }) => {
       const channel = params.ch;
-      refuseSigned(accessOf(c), "channel settings");
+      const access = accessOf(c);
+      refuseSigned(access, "channel settings");
       const signal = c.req.raw.signal;
       const [settings, status, recordings] = await Promise.all([
         getSettings(deps, channel, signal),
@@ -163,8 +173,10 @@ export const getChannelRoute = apiRoute(
       }
       const now = deps.now();
       c.header("Cache-Control", "private, no-cache");
+      const summary = channelSummary(deps, channel, settings, status, recordings, now);
+      if (isPublicAccess(access)) return c.json(publicChannel(summary));
       return c.json({
-        ...channelSummary(deps, channel, settings, status, recordings, now),
+        ...summary,
         settings: settings ?? null,
         stat: statJson(channel, settings, status, now),
       });
@@ -214,7 +226,7 @@ export const putChannelStatusRoute = apiRoute(
     body: jsonObject({
       status: z.enum(["enabled", "disabled"], {
         error: (issue) =>
-          `status must be "enabled" or "disabled", got ${issue.input === undefined ? "nothing" : JSON.stringify(issue.input).slice(0, 40)}`,
+          `status must be "enabled" or "disabled", got ${describeInput(issue.input)}`,
       }),
     }).openapi("ChannelStatusInput"),
     responses: SETTINGS_SAVED,

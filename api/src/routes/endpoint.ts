@@ -252,9 +252,12 @@ const COMPONENTS: [
   [
     "responses",
     "StorageUnavailable",
-    problem("STORAGE_UNAVAILABLE: object storage is unreachable or overloaded.", {
-      "Retry-After": ref("headers", "RetryAfter"),
-    }),
+    problem(
+      "STORAGE_UNAVAILABLE: object storage is unreachable or overloaded; STORAGE_BUSY: this API instance's S3 work budget is full.",
+      {
+        "Retry-After": ref("headers", "RetryAfter"),
+      },
+    ),
   ],
   [
     "securitySchemes",

@@ -1,6 +1,8 @@
 import { z } from "@hono/zod-openapi";
+import { describeInput } from "@kiroku/shared";
 import { refuseSigned } from "../access/admin-auth";
 import { accessOf } from "../access/context";
+import { refusePublic } from "../access/public-view";
 import { redactText } from "../channels/channel-state";
 import { listRuns } from "../channels/channel-store";
 import { channelParams, json, Time } from "./common-schemas";
@@ -35,6 +37,7 @@ export const historyRoute = apiRoute(
       const { limit } = query;
       const access = accessOf(c);
       refuseSigned(access, "channel history");
+      refusePublic(access, "the channel history");
       // A publisher's IP address is for operators (the bearer), not for a public API's viewers.
       const showAddresses = access.kind === "token";
       const runs = await listRuns(deps, channel, limit, c.req.raw.signal);
@@ -63,7 +66,7 @@ export const historyRoute = apiRoute(
 );
 
 const badLimit = (issue: { input?: unknown }) =>
-  `limit must be a whole number from 1 to ${HISTORY_MAX_LIMIT}, got ${JSON.stringify(String(issue.input).slice(0, 40))}`;
+  `limit must be a whole number from 1 to ${HISTORY_MAX_LIMIT}, got ${describeInput(issue.input)}`;
 
 /** `limit`: a whole number from 1 to HISTORY_MAX_LIMIT written in digits (400 naming `limit` otherwise). */
 const limitParam = z

@@ -2,22 +2,27 @@ import { DEFAULTS, NotFoundError } from "@kiroku/shared";
 import { authorizeScope } from "../access/auth";
 import { accessOf, listRange } from "../access/context";
 import { urlPolicy } from "../access/segment-urls";
-import { liveWindowOf } from "../channels/settings-cache";
+import { API_DEFAULTS } from "../api-defaults";
+import { liveSettingsOf } from "../channels/settings-cache";
 import { shortCacheControl } from "../http/http-cache";
-import { liveHoleGraceMs, liveListingRange, selectLiveWindow } from "../playlists/live-window";
+import { type LivePolicy, liveTargetDuration, resolveLive } from "../playlists/live-hold";
 import { renderLivePlaylist } from "../playlists/m3u8";
 import { channelParams, problem, text } from "./common-schemas";
 import { apiRoute } from "./endpoint";
 import { M3U8_TYPE } from "./vod";
 
 /**
- * `GET /v1/channels/:ch/live.m3u8`: the newest LIVE_WINDOW segments (the
- * channel's `liveWindow` setting when it has one, read through a 5 s cache; see
- * `selectLiveWindow` for why every segment keeps its media and discontinuity
- * sequence numbers across reloads). Lists only the recent keys: about three
- * windows of target durations back from now, never the channel's history.
- * 404 NOT_LIVE when nothing ended within the last three target durations, or
- * while a run that started after idle waits out the hole grace.
+ * `GET /v1/channels/:ch/live.m3u8`: the newest segments, at least
+ * LIVE_WINDOW (the channel's `liveWindow` setting when it has one, read
+ * through a short cache) and at least three target durations of media, with
+ * a constant EXT-X-TARGETDURATION (see `playlists/live-hold.ts` for the
+ * lifecycle and `selectLiveWindow` for why every segment keeps its media and
+ * discontinuity sequence numbers across reloads). While the channel records
+ * it lists only the recent keys; while it pauses it lists back to the idle
+ * limit, so the last window keeps being served (200) until the next run
+ * continues it or the playlist ends (EXT-X-ENDLIST: disabled, or idle longer
+ * than LIVE_IDLE_LIMIT). 404 NOT_LIVE for a channel with nothing recorded
+ * within the idle limit, or a run after longer idle waiting out the hole grace.
  */
 export const liveRoute = apiRoute(
   () => ({
@@ -26,14 +31,17 @@ export const liveRoute = apiRoute(
     operationId: "getLivePlaylist",
     tag: "playback",
     summary: "Live playlist",
-    description: `The newest LIVE_WINDOW segments (default ${DEFAULTS.LIVE_WINDOW}, or the channel's \`liveWindow\`).`,
+    description: `The newest LIVE_WINDOW segments (default ${DEFAULTS.LIVE_WINDOW}, or the channel's \`liveWindow\`), at least three target durations. Keeps serving the last window while the recorder pauses; ends with EXT-X-ENDLIST when the channel is disabled or idle longer than LIVE_IDLE_LIMIT (default ${API_DEFAULTS.LIVE_IDLE_LIMIT_SECONDS} s).`,
     access: "playback",
     storage: true,
     params: channelParams,
     responses: {
-      "200": text("HLS playlist (sliding window).", M3U8_TYPE),
+      "200": text(
+        "HLS playlist (sliding window; ends with EXT-X-ENDLIST once the channel is disabled or idle past LIVE_IDLE_LIMIT).",
+        M3U8_TYPE,
+      ),
       "404": problem(
-        "NOT_LIVE: no segment ended within three segment durations, or a new run is still waiting for earlier uploads.",
+        "NOT_LIVE: nothing was recorded within LIVE_IDLE_LIMIT (plus the end grace), or a run after longer idle is still waiting for earlier uploads.",
       ),
     },
   }),
@@ -43,32 +51,30 @@ export const liveRoute = apiRoute(
       const access = accessOf(c);
       authorizeScope(deps.config, access, { channel, resource: "live" });
       const now = deps.now();
-      const td = deps.config.targetDuration * 1000;
-      const windowSize = await liveWindowOf(deps, channel, c.req.raw.signal);
-      const holeGraceMs = liveHoleGraceMs(deps.config.targetDuration);
-      const range = liveListingRange(now, deps.config.targetDuration, windowSize);
-      const segments = await listRange(deps, channel, range, c.req.raw.signal);
-      let newestEnd = -Infinity;
-      for (const s of segments) newestEnd = Math.max(newestEnd, s.startMs + s.durationMs);
-      if (newestEnd < now - 3 * td) {
-        throw new NotFoundError(
-          "NOT_LIVE",
-          `channel ${channel} is not live: no segment ended in the last ${3 * deps.config.targetDuration} s`,
-        );
-      }
-      const window = selectLiveWindow(segments, windowSize, now, holeGraceMs);
-      if (window.length === 0) {
-        // A run starting after idle: its first segments wait out the grace in
-        // case an earlier segment is still uploading (see selectLiveWindow).
-        throw new NotFoundError(
-          "NOT_LIVE",
-          `channel ${channel} is starting: live begins once its first segment has waited ${holeGraceMs / 1000} s for earlier uploads`,
-        );
+      const signal = c.req.raw.signal;
+      const settings = await liveSettingsOf(deps, channel, signal);
+      const policy: LivePolicy = {
+        targetDurationSeconds: liveTargetDuration(deps.config.targetDuration),
+        windowSize: settings.windowSize,
+        idleLimitMs: deps.config.liveIdleLimitSeconds * 1000,
+        endGraceMs: API_DEFAULTS.LIVE_END_GRACE_SECONDS * 1000,
+        disabled: settings.disabled,
+      };
+      // Recent keys while the channel records; back to the idle limit only while
+      // it pauses, starts or was never live.
+      const decision = await resolveLive(
+        (range) => listRange(deps, channel, range, signal),
+        now,
+        policy,
+      );
+      if (decision.kind === "not-live") {
+        throw new NotFoundError("NOT_LIVE", `channel ${channel} ${decision.reason}`);
       }
       const uri = await deps.urls.builder(channel, urlPolicy(deps.config, access, now));
       const body = renderLivePlaylist({
-        entries: window.map((s) => ({ ...s, uri: uri(s) })),
-        targetDurationSeconds: deps.config.targetDuration,
+        entries: decision.window.map((s) => ({ ...s, uri: uri(s) })),
+        targetDurationSeconds: policy.targetDurationSeconds,
+        ended: decision.kind === "ended",
       });
       c.header("Cache-Control", shortCacheControl(deps.config.publicPlayback));
       c.header("Content-Type", M3U8_TYPE);

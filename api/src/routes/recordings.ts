@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { formatTime } from "@kiroku/shared";
+import { describeInput, formatTime } from "@kiroku/shared";
 import { authorizeScope } from "../access/auth";
 import { accessOf, listRange, rangeIsOver } from "../access/context";
 import { API_DEFAULTS } from "../api-defaults";
@@ -81,8 +81,7 @@ function recordingsQuery(maxRangeHours: number) {
     .object({
       summary: z
         .enum(["hour", "day"], {
-          error: (issue) =>
-            `summary must be "hour" or "day", got ${JSON.stringify(String(issue.input).slice(0, 40))}`,
+          error: (issue) => `summary must be "hour" or "day", got ${describeInput(issue.input)}`,
         })
         .optional()
         .openapi({
@@ -91,10 +90,12 @@ function recordingsQuery(maxRangeHours: number) {
       ...rangeFields(),
     })
     .transform((query, ctx) => {
-      const hours = query.summary
-        ? Math.max(maxRangeHours, API_DEFAULTS.SUMMARY_MAX_HOURS)
-        : maxRangeHours;
-      const range = resolveRange(query, hours, ctx);
+      // A summary's own, longer limit is named as such: quoting MAX_RANGE_HOURS
+      // with a number that is not its value would send the reader astray.
+      const summaryLonger = query.summary && API_DEFAULTS.SUMMARY_MAX_HOURS > maxRangeHours;
+      const range = summaryLonger
+        ? resolveRange(query, API_DEFAULTS.SUMMARY_MAX_HOURS, ctx, "the summary limit")
+        : resolveRange(query, maxRangeHours, ctx);
       return range ? { summary: query.summary, range } : z.NEVER;
     });
 }

@@ -46,7 +46,9 @@ export const sessionsRoute = apiRoute(
       const now = deps.now();
       const expSeconds = Math.floor(now / 1000) + req.expiresInSeconds;
       const path = sessionPath(key, channel, req, expSeconds);
-      const origin = requestOrigin(c.req.raw);
+      // PUBLIC_URL when set: behind a proxy, or against a spoofed Host header,
+      // the request's own origin is not where viewers should be sent.
+      const origin = deps.config.publicUrl ?? requestOrigin(c.req.raw);
       c.header("Cache-Control", "no-store");
       return c.json(
         {

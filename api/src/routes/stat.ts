@@ -1,5 +1,6 @@
 import { refuseSigned } from "../access/admin-auth";
 import { accessOf } from "../access/context";
+import { isPublicAccess, publicStat } from "../access/public-view";
 import { statJson } from "../channels/channel-state";
 import { getSettings, getStatus } from "../channels/channel-store";
 import { StatSchema } from "./channel-schemas";
@@ -20,7 +21,8 @@ export const statRoute = apiRoute(
     operationId: "getChannelStat",
     tag: "channels",
     summary: "Live state and the recorder's heartbeat",
-    description: "A channel nothing is known of is Idle, not 404.",
+    description:
+      "A channel nothing is known of is Idle, not 404. Without credentials (PUBLIC_PLAYBACK) only `channel`, `state` and `since`.",
     access: "metadata",
     storage: true,
     params: channelParams,
@@ -29,12 +31,14 @@ export const statRoute = apiRoute(
   (deps) =>
     async (c, { params }) => {
       const channel = params.ch;
-      refuseSigned(accessOf(c), "channel status");
+      const access = accessOf(c);
+      refuseSigned(access, "channel status");
       const [settings, status] = await Promise.all([
         getSettings(deps, channel, c.req.raw.signal),
         getStatus(deps, channel, c.req.raw.signal),
       ]);
       c.header("Cache-Control", "private, no-cache");
-      return c.json(statJson(channel, settings, status, deps.now()));
+      const stat = statJson(channel, settings, status, deps.now());
+      return c.json(isPublicAccess(access) ? publicStat(stat) : stat);
     },
 );

@@ -7,6 +7,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { z } from "@hono/zod-openapi";
 import {
+  describeInput,
   formatTime,
   KirokuError,
   NotFoundError,
@@ -211,8 +212,7 @@ export const getVodPlaylistRoute = apiRoute(
     query: z.object({
       format: z
         .enum(["json", "m3u8"], {
-          error: (issue) =>
-            `format must be "json" or "m3u8", got ${JSON.stringify(String(issue.input).slice(0, 40))}`,
+          error: (issue) => `format must be "json" or "m3u8", got ${describeInput(issue.input)}`,
         })
         .optional()
         .openapi({

@@ -45,6 +45,12 @@ import { RunClock } from "./run-clock";
 import { type RunEndReason, stopReasonWord } from "./run-end-reason";
 import { checkSource, SOURCE_WAIT_BACKOFF, type SourceCheck } from "./source-check";
 import { StreamInfoParser } from "./stream-info";
+import {
+  type StreamWallBase,
+  streamWallBase,
+  tsOffsetArgument,
+  withMediaStart,
+} from "./wallclock-pts";
 
 /**
  * The lifetime supervisor of one channel (MediaMTX style): it lives from
@@ -241,6 +247,12 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
   private readonly stopTimeouts: StopTimeouts;
   private readonly stallMs: number;
   private readonly hardwareEncoder: boolean;
+  /**
+   * How long ffmpeg took from spawn to its first timestamp last time (ms):
+   * the next attempt's timestamps start that much after its spawn, so a
+   * pinned run's keys are early by the change in start-up, not all of it.
+   */
+  private startupMs = 0;
   private state: SpoolState | undefined;
   private current: Attempt | undefined;
   private loop: Promise<void> | undefined;
@@ -317,12 +329,12 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
   private newAttempt(
     id: number,
     dir: string,
-    output: { pollMs?: number; watch?: boolean },
+    output: { pollMs?: number; watch?: boolean; pin?: StreamWallBase },
   ): Attempt {
     const attempt: Attempt = {
       id,
       output: undefined as unknown as AttemptOutput,
-      runClock: new RunClock(this.opts.maxDriftMs),
+      runClock: new RunClock(this.opts.maxDriftMs, output.pin),
       scale: "wall",
       parser: new StreamInfoParser(),
       runSegments: 0,
@@ -332,9 +344,10 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
       killTimers: [],
       stderrTail: [],
     };
+    const { pin: _pin, ...outputOptions } = output;
     attempt.output = new AttemptOutput(dir, this.spool, {
       log: this.log,
-      ...output,
+      ...outputOptions,
       onClosed: (closed) => this.complete(attempt, closed),
     });
     return attempt;
@@ -386,13 +399,21 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
   private async runAttempt(id: number): Promise<Attempt> {
     const dir = attemptFolder(this.spool, id);
     await mkdir(dir, { recursive: true });
+    // Timestamps start at the wall clock (wallclock-pts.ts); the run is pinned
+    // to them (keys = PTS) only when that clock is trusted now.
+    const tsBase = streamWallBase(this.clock() + this.startupMs);
     const plan = buildFfmpegArgs({
       source: this.opts.channel.source,
       targetDuration: this.opts.targetDuration,
       outDir: dir,
       hardwareEncoder: this.hardwareEncoder,
+      tsOffset: tsOffsetArgument(tsBase),
     });
-    const attempt = this.newAttempt(id, dir, { pollMs: this.opts.pollMs });
+    const trusted = this.opts.trust === undefined || this.opts.trust.trusted;
+    const attempt = this.newAttempt(id, dir, {
+      pollMs: this.opts.pollMs,
+      ...(trusted ? { pin: tsBase } : {}),
+    });
     this.current = attempt;
     attempt.output.start();
     this.armWatchdog(attempt, this.stallMs + 10_000);
@@ -469,7 +490,8 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
       this.emit("quarantined", q);
       return;
     }
-    const timed = mediaEntry(raw.entry, verdict);
+    // ffmpeg lists an attempt's first segment from 0: its media says where it starts.
+    const timed = mediaEntry(withMediaStart(raw.entry, verdict.startPts), verdict);
     if (verdict.trimmed) {
       const reason = verdict.trimReason ?? "torn";
       this.log.warn(
@@ -533,6 +555,10 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
       await moveToPartial(this.spool, `a${attempt.id}_${path.basename(closed.file)}`, closed.file);
       this.log.warn({ file: closed.file }, "segment of zero duration kept in partial/");
       return;
+    }
+    if (placed.newRun && attempt.runClock.pinned && attempt.runSegments === 0) {
+      // The first segment's drift is ffmpeg's start-up beyond the estimate used.
+      this.startupMs = Math.min(3_000, Math.max(0, this.startupMs - placed.driftMs));
     }
     let newRun = false;
     if (placed.newRun) {

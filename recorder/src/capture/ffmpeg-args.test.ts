@@ -4,7 +4,15 @@ import { buildFfmpegArgs, planToArgv } from "./ffmpeg-args";
 
 const outDir = "/spool/cam1/incoming/a1";
 function argv(source: SourceConfig, hardwareEncoder = false, n = 2): string[] {
-  return planToArgv(buildFfmpegArgs({ source, targetDuration: n, outDir, hardwareEncoder }));
+  return planToArgv(
+    buildFfmpegArgs({
+      source,
+      targetDuration: n,
+      outDir,
+      hardwareEncoder,
+      tsOffset: "95440.500000",
+    }),
+  );
 }
 /** The value following `flag` (first occurrence). */
 function after(args: string[], flag: string): string | undefined {
@@ -18,7 +26,12 @@ const segmenting = (args: string[]) => {
   expect(after(args, "-segment_list")).toBe(`${outDir}/segments.csv`);
   expect(after(args, "-segment_list_type")).toBe("csv");
   expect(after(args, "-reset_timestamps")).toBe("0");
-  expect(after(args, "-segment_format_options")).toBe("mpegts_flags=+initial_discontinuity");
+  // Timestamps as given (no 1.4 s mux delay), from the wall-clock offset of the attempt.
+  expect(after(args, "-segment_format_options")).toBe(
+    "mpegts_flags=+initial_discontinuity:mpegts_copyts=1",
+  );
+  expect(after(args, "-output_ts_offset")).toBe("95440.500000");
+  expect(args.indexOf("-output_ts_offset")).toBeLessThan(args.lastIndexOf("-f"));
   expect(args).toContain("-nostdin");
 };
 const forcesKeyframes = (args: string[]) => {

@@ -17,6 +17,10 @@ import { formatSize, type SourceConfig } from "../source";
  *   segments, so they concatenate cleanly.
  * - `-segment_format_options mpegts_flags=+initial_discontinuity`: no
  *   "Packet corrupt" at file boundaries when segments are concatenated.
+ * - `-output_ts_offset` (the attempt's wall-clock start on the 90 kHz clock)
+ *   with `mpegts_copyts=1` (the TS muxer adds no 1.4 s delay of its own):
+ *   a PTS is the UTC time it was captured, mod 2^33 (wallclock-pts.ts), so
+ *   timestamps never restart at 0 with a run.
  * - When encoding: `-force_key_frames expr:gte(t,n_forced*N) -sc_threshold 0`
  *   puts a keyframe exactly on every cut, so segments are exactly N s long.
  *   With copy (H.264 cameras, RTSP, RTMP) cuts follow the source's GOP and
@@ -52,6 +56,11 @@ export interface FfmpegArgsOptions {
   outDir: string;
   /** Whether the Raspberry Pi's hardware H.264 encoder (h264_v4l2m2m) is usable here. */
   hardwareEncoder: boolean;
+  /**
+   * `-output_ts_offset` in seconds (wallclock-pts.ts): the attempt's start on
+   * the 90 kHz wall clock, so timestamps tell the time and never restart at 0.
+   */
+  tsOffset?: string;
 }
 
 /** Segment files of an attempt: `seg000000.ts`, numbered by ffmpeg from 0. */
@@ -143,6 +152,7 @@ export function buildFfmpegArgs(opts: FfmpegArgsOptions): FfmpegPlan {
   }
 
   const listFile = path.join(opts.outDir, SEGMENT_LIST_NAME);
+  if (opts.tsOffset !== undefined) out.push("-output_ts_offset", opts.tsOffset);
   out.push(
     "-f",
     "segment",
@@ -151,7 +161,7 @@ export function buildFfmpegArgs(opts: FfmpegArgsOptions): FfmpegPlan {
     "-segment_format",
     "mpegts",
     "-segment_format_options",
-    "mpegts_flags=+initial_discontinuity",
+    "mpegts_flags=+initial_discontinuity:mpegts_copyts=1",
     "-reset_timestamps",
     "0",
     "-segment_list",

@@ -1,4 +1,5 @@
 import type { SegmentListEntry } from "./segment-list";
+import { type StreamWallBase, streamToWallMs } from "./wallclock-pts";
 
 /**
  * The time model: how a segment gets its UTC wall-clock start and duration.
@@ -32,6 +33,17 @@ import type { SegmentListEntry } from "./segment-list";
  *   timestamps wrap) also starts a new run.
  * - A new ffmpeg attempt (restart, reconnect, new RTMP publisher) gets a new
  *   RunClock, hence always a new run.
+ * - Pinned runs. When the attempt's timestamps carry the wall clock
+ *   (`-output_ts_offset`, wallclock-pts.ts), the anchor is that base instead
+ *   of the first file's close: a segment starts at the wall time of its
+ *   first timestamp, so its key and its PTS agree exactly. The base is taken
+ *   when ffmpeg is spawned, so a pinned run's times are early by ffmpeg's
+ *   start-up (loading, opening the source: typically 0.1-1 s), which the
+ *   first segment measures as its drift; up to `startAllowanceMs` beyond
+ *   `maxDriftMs` is accepted there. From then on the drift check compares
+ *   each file's close with that first drift; past `maxDriftMs` the run is
+ *   re-anchored on the wall clock as above and stays unpinned (its
+ *   timestamps no longer tell the time), which the reason says.
  */
 export interface PlacedSegment {
   startMs: number;
@@ -50,10 +62,28 @@ export class RunClock {
   private lastEndS = Number.NEGATIVE_INFINITY;
   private started = false;
 
-  constructor(readonly maxDriftMs = 1_000) {}
+  /** The stream-to-wall mapping while the run is pinned to its timestamps. */
+  private pin: StreamWallBase | undefined;
+
+  /** The first pinned segment's drift: ffmpeg's start-up, kept out of later drift checks. */
+  private pinDriftMs = 0;
+
+  constructor(
+    readonly maxDriftMs = 1_000,
+    pin?: StreamWallBase,
+    readonly startAllowanceMs = 3_000,
+  ) {
+    this.pin = pin;
+  }
+
+  /** True while segment times come from the timestamps' wall-clock base. */
+  get pinned(): boolean {
+    return this.pin !== undefined;
+  }
 
   /** Places a closed segment in wall-clock time. `closedAtMs`: when its last byte was written. */
   place(entry: SegmentListEntry, closedAtMs: number): PlacedSegment {
+    if (this.pin) return this.placePinned(this.pin, entry, closedAtMs);
     if (!this.started) {
       this.started = true;
       return this.anchor(entry, closedAtMs);
@@ -74,6 +104,36 @@ export class RunClock {
       newRun: false,
       driftMs,
     };
+  }
+
+  /** A pinned placement; re-anchored (and unpinned) when the stream strays from the wall clock. */
+  private placePinned(
+    pin: StreamWallBase,
+    entry: SegmentListEntry,
+    closedAtMs: number,
+  ): PlacedSegment {
+    const back = this.started && entry.startS < this.lastEndS - 0.001;
+    const startMs = Math.round(streamToWallMs(pin, entry.startS));
+    const endMs = Math.round(streamToWallMs(pin, entry.endS));
+    const driftMs = endMs - closedAtMs;
+    // Negative drift: the stream's times are behind the file's close (start-up, slow writes).
+    const strays = this.started
+      ? Math.abs(driftMs - this.pinDriftMs) > this.maxDriftMs
+      : driftMs > this.maxDriftMs || driftMs < -(this.maxDriftMs + this.startAllowanceMs);
+    if (!this.started) this.pinDriftMs = driftMs;
+    if (back || strays) {
+      this.pin = undefined;
+      this.started = true;
+      const why = back ? "stream time went back" : `drift ${Math.round(driftMs)} ms`;
+      return {
+        ...this.anchor(entry, closedAtMs),
+        reason: `${why}; timestamps no longer tell the wall clock`,
+      };
+    }
+    const newRun = !this.started;
+    this.started = true;
+    this.lastEndS = entry.endS;
+    return { startMs, durationMs: endMs - startMs, newRun, driftMs };
   }
 
   private anchor(entry: SegmentListEntry, closedAtMs: number): PlacedSegment {

@@ -138,6 +138,28 @@ describe("verifyTs on real segments", () => {
     expect(verdict.trimReason).toMatch(/lost sync/);
   });
 
+  it("distrusts the whole packet in which zeros or garbage begin, even one that closes a PES", async () => {
+    // Damage from a power cut starts on a 4 KiB block, not on a packet: the
+    // packet holding its first byte keeps a valid header and adaptation
+    // field (ffmpeg's stuffing marks the last packet of a PES) while its
+    // payload tail is lost. Every packet that ends a PES right before a
+    // video frame starts is tried, with zeros and with garbage.
+    let tried = 0;
+    for (const frame of avFrames.slice(3, -1)) {
+      const last = frame - TS_PACKET_SIZE; // the packet before a video PES starts
+      for (const fill of ["zeros", "garbage"] as const) {
+        const torn = Buffer.from(av);
+        const from = last + 150; // inside its payload, past any header
+        if (fill === "zeros") torn.fill(0, from);
+        else randomBytes(av.length - from).copy(torn, from);
+        const verdict = accepted(torn);
+        expect(verdict.validBytes, `${fill} from byte ${from}`).toBeLessThanOrEqual(from);
+        tried++;
+      }
+    }
+    expect(tried).toBeGreaterThan(20);
+  });
+
   it("trims a garbage tail", async () => {
     const torn = Buffer.from(av);
     const from = Math.floor(av.length * 0.4);

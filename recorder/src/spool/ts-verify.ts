@@ -33,6 +33,10 @@
  *   stream starts after it (ffmpeg's muxer writes each PES as one run of
  *   packets; PSI and PCR-only packets may sit between them). If a file
  *   interleaves PES packets of two streams, only the first two rules apply.
+ * - Damage inside the file may begin inside the packet before the first
+ *   bad one (a lost 4 KiB block does not start on a packet), so that packet
+ *   is dropped too. A file that merely ends early (cut on or inside a packet)
+ *   keeps every whole packet.
  * - A video PES whose payload exactly fills its last packet and ends the
  *   file cannot be told from a cut one: it is dropped (one frame, about
  *   1 in 184 video-only files).
@@ -188,6 +192,9 @@ export class TsVerifier {
   private openCount = 0;
   private cleanCut = 0;
   private tail = 0;
+  /** cleanCut and openCount as they were before the last whole packet was read. */
+  private cleanCutBeforeLast = 0;
+  private openCountBeforeLast = 0;
 
   /** Feeds the next bytes of the file. */
   push(chunk: Uint8Array): void {
@@ -201,10 +208,32 @@ export class TsVerifier {
     let off = 0;
     for (; off + TS_PACKET_SIZE <= chunk.length; off += TS_PACKET_SIZE) {
       if (this.stop !== undefined) return;
+      const cleanCut = this.cleanCut;
+      const openCount = this.openCount;
       this.packet(chunk, off, base + off);
-      if (this.stop === undefined) this.whole = base + off + TS_PACKET_SIZE;
+      if (this.stop === undefined) {
+        this.whole = base + off + TS_PACKET_SIZE;
+        this.cleanCutBeforeLast = cleanCut;
+        this.openCountBeforeLast = openCount;
+      } else this.distrustLastPacket();
     }
     this.tail = chunk.length - off;
+  }
+
+  /**
+   * Damage found inside the file (lost sync, zeros, garbage, a broken
+   * header or counter) need not start on a packet boundary: a power cut
+   * loses whole 4 KiB blocks, and 4096 is not a multiple of 188. The packet
+   * before the damaged one may then keep its valid header (and the stuffing
+   * that marks the end of a PES) while its payload tail is lost. So that
+   * packet is not trusted either: everything is as if reading had stopped
+   * before it.
+   */
+  private distrustLastPacket(): void {
+    if (this.whole === 0) return;
+    this.whole -= TS_PACKET_SIZE;
+    this.cleanCut = Math.min(this.cleanCutBeforeLast, this.whole);
+    this.openCount = this.openCountBeforeLast;
   }
 
   private packet(data: Uint8Array, off: number, at: number): void {

@@ -32,7 +32,7 @@ export class FakeS3Client {
 
   constructor(
     private readonly answers: Record<string, Record<string, unknown>> = {
-      ListMultipartUploadsCommand: { Uploads: [], IsTruncated: false },
+      ListMultipartUploadsCommand: { Bucket: "fake", Uploads: [], IsTruncated: false },
       ListObjectsV2Command: { Contents: [], KeyCount: 0, IsTruncated: false },
     },
   ) {}

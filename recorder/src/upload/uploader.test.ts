@@ -86,7 +86,7 @@ describe("Uploader after a crash (in-memory S3)", () => {
     await writeFile(path.join(queue, queueFileName({ ...first, durationMs: 1_200 })), "torn");
     await queued("cam", 2);
     const s3 = new FakeS3Client({
-      ListMultipartUploadsCommand: { Uploads: [], IsTruncated: false },
+      ListMultipartUploadsCommand: { Bucket: "fake", Uploads: [], IsTruncated: false },
       ListObjectsV2Command: { Contents: [{ Key: segmentKey("movie", first) }] },
     });
     const u = uploader(s3);
@@ -270,5 +270,34 @@ describe("Uploader scheduling (in-memory S3)", () => {
     );
     expect(input.ContentType).toBe("video/mp2t");
     expect(input.Metadata).toMatchObject({ run: "1", seq: "7", "duration-ms": "2000" });
+  });
+});
+
+describe("Uploader against a store without ListMultipartUploads (in-memory S3)", () => {
+  it("logs once that it could not check for abandoned multipart uploads, and does not ask again", async () => {
+    const warnings: string[] = [];
+    const log = silentLogger();
+    log.warn = ((obj: unknown, msg?: string) => {
+      warnings.push(typeof obj === "string" ? obj : (msg ?? ""));
+    }) as typeof log.warn;
+    // The store ignores `?uploads` and answers an object listing (no Bucket).
+    const s3 = new FakeS3Client({
+      ListMultipartUploadsCommand: { Name: "b", Contents: [], IsTruncated: false },
+      ListObjectsV2Command: { Contents: [], KeyCount: 0, IsTruncated: false },
+    });
+    const u = uploader(s3, { log });
+    await queued("cam", 1);
+    expect(await u.resumeQueue()).toBe(1);
+    await s3.waitFor(1);
+    request(s3, 1).resolve();
+    await u.idle();
+    u.enqueue(await queued("cam", 2));
+    await s3.waitFor(2);
+    request(s3, 2).resolve();
+    await u.idle();
+    expect(
+      warnings.filter((w) => w.includes("does not support ListMultipartUploads")),
+    ).toHaveLength(1);
+    expect(s3.answered.filter((a) => a.command === "ListMultipartUploadsCommand")).toHaveLength(1);
   });
 });

@@ -23,6 +23,11 @@ import { moveToPartial } from "../spool/file-moves";
 import { scanQueue, spooledChannels } from "../spool/spool";
 import { channelSpool } from "../spool/spool-layout";
 import {
+  checkMultipartListing,
+  isMultipartListingUnsupported,
+  MULTIPART_UNSUPPORTED_MESSAGE,
+} from "./multipart-support";
+import {
   classifyUploadError,
   retryDelayMs,
   type UploadFailure,
@@ -281,12 +286,21 @@ export class Uploader extends EventEmitter<UploaderEvents> {
   /** Aborts multipart uploads a previous process left open; when the store does not answer, after the first successful upload. Never throws. */
   private async sweepLeftovers(): Promise<void> {
     await this.sweepMultipartUploads().catch((err) => {
+      if (this.unsupportedSweep(err)) return;
       this.sweepNeeded = true;
       this.log.warn(
         { err: classifyUploadError(err).message },
         "could not list open multipart uploads yet; will clean them up once the store answers",
       );
     });
+  }
+
+  /** A store without ListMultipartUploads: said once, and never asked again. */
+  private unsupportedSweep(err: unknown): boolean {
+    if (!isMultipartListingUnsupported(err)) return false;
+    this.sweepNeeded = false;
+    this.log.warn({ err: classifyUploadError(err).message }, MULTIPART_UNSUPPORTED_MESSAGE);
+    return true;
   }
 
   /**
@@ -344,6 +358,7 @@ export class Uploader extends EventEmitter<UploaderEvents> {
           }),
           { abortSignal: AbortSignal.timeout(10_000) },
         );
+        checkMultipartListing(res);
         for (const u of res.Uploads ?? []) {
           if (!u.Key || !u.UploadId || inFlight().has(u.Key)) continue;
           if (!parseSegmentKey(this.opts.movieKey, u.Key)) continue;
@@ -638,8 +653,8 @@ export class Uploader extends EventEmitter<UploaderEvents> {
       multipart,
     });
     if (this.sweepNeeded && !this.stopping) {
-      this.sweepMultipartUploads().catch(() => {
-        this.sweepNeeded = true;
+      this.sweepMultipartUploads().catch((err) => {
+        if (!this.unsupportedSweep(err)) this.sweepNeeded = true;
       });
     }
   }
