@@ -53,10 +53,8 @@ export async function startWebSite(opts: {
       })),
     }),
   );
-  const recorder = startDaemon(
-    { ...s3.env, SPOOL_DIR: path.join(spool, "spool"), SETTINGS_INTERVAL: "2", LOG_LEVEL: "info" },
-    { args: ["--config", config] },
-  );
+  // The API first: its start is timed (30 s), and four encoders starting
+  // beside it on a busy machine would eat into that.
   const api = await startApiProcess({
     ...s3.env,
     TARGET_DURATION: "2",
@@ -65,6 +63,10 @@ export async function startWebSite(opts: {
     SEGMENT_URLS: "presigned",
     ...opts.env,
   });
+  const recorder = startDaemon(
+    { ...s3.env, SPOOL_DIR: path.join(spool, "spool"), SETTINGS_INTERVAL: "2", LOG_LEVEL: "info" },
+    { args: ["--config", config] },
+  );
   return {
     s3,
     api,

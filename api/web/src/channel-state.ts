@@ -7,6 +7,8 @@ export interface ChannelStateHandlers {
   onState(channel: string, word: StateWord, stat: ChannelStat): void;
   /** Every reading, changed or not (the reason and backlog move on while the word stays). */
   onRead?(channel: string, word: StateWord, stat: ChannelStat): void;
+  /** `stat` could not be read (a wrong token, the API unreachable). */
+  onUnreadable?(channel: string, message: string): void;
   say(text: string, severity?: Severity): void;
 }
 
@@ -86,6 +88,8 @@ export class ChannelStatePanel {
       this.word.textContent = "Unknown";
       this.word.dataset.state = "Unknown";
       this.detail.textContent = `The channel's state cannot be read: ${(err as Error).message}`;
+      this.last = undefined;
+      this.handlers.onUnreadable?.(channel, this.detail.textContent);
     }
     const next =
       Date.now() < this.fastUntil

@@ -88,6 +88,9 @@ const state = new ChannelStatePanel($("channel-state"), api, {
       showOffline(word, stateDetail(stat, Date.now()));
     }
   },
+  onUnreadable: (name, text) => {
+    if (name === channel && wantLive && !playingLive) showOffline("Unknown", text);
+  },
   onRead: (name, word, stat) => {
     if (name === channel && !offline.hidden && word !== "Live")
       showOffline(word, stateDetail(stat, Date.now()));
