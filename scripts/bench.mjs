@@ -18,6 +18,7 @@ const benchmarks = [
   ["playlist-render", "api/bench/playlist-render.ts"],
   ["api-range-listing", "api/bench/range-listing.ts"],
   ["api-cached-playlist", "api/bench/cached-playlist.ts"],
+  ["clip-mp4", "api/bench/clip-mp4.ts"],
   ["upload", "recorder/bench/upload.ts"],
   ["recorder-cost", "recorder/bench/daemon-cost.ts"],
   ["camera-request-cost", "recorder/bench/s3-cost.ts"],
@@ -25,6 +26,7 @@ const benchmarks = [
   ["api-lambda-month", "api/bench/lambda-month.ts"],
   ["recorder-start", "recorder/bench/start-delay.ts"],
   ["verify", "recorder/bench/verify.ts"],
+  ["thumbnail", "recorder/bench/thumbnail.ts"],
   ["spool-handover", "recorder/bench/spool-handover.ts"],
   ["live-resume", "test/bench/live-resume.ts"],
 ];

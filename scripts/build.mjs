@@ -6,6 +6,7 @@ import {
   cpSync,
   existsSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   renameSync,
   statSync,
@@ -24,6 +25,7 @@ const entries = [
   ["recorder", "src/cli.ts", "dist/cli.js", false],
   ["api", "src/cli.ts", "dist/cli.js", false],
   ["api", "src/lambda.ts", "dist/lambda/index.mjs", true],
+  ["api", "src/lambda-stream.ts", "dist/lambda/stream.mjs", true],
 ];
 
 const alias = {
@@ -102,7 +104,18 @@ if (only.length === 0 || only.includes("api")) {
     legalComments: "none",
     logLevel: "warning",
   });
-  cpSync(path.join(root, "api/web/src/styles.css"), path.join(web, "assets/app.css"));
+  // One style sheet: styles.css (the base) first, then every other
+  // api/web/src/*.css (one per part of the page) in name order.
+  const cssDir = path.join(root, "api/web/src");
+  const sheets = readdirSync(cssDir)
+    .filter((f) => f.endsWith(".css") && f !== "styles.css")
+    .sort();
+  writeFileSync(
+    path.join(web, "assets/app.css"),
+    ["styles.css", ...sheets]
+      .map((f) => `/* ${f} */\n${readFileSync(path.join(cssDir, f), "utf8")}`)
+      .join("\n"),
+  );
   cpSync(path.join(root, "api/web/index.html"), path.join(web, "index.html"));
   // The Lambda zip carries the page without its source map.
   cpSync(web, path.join(root, "api/dist/lambda/web"), {

@@ -1,4 +1,5 @@
-// `pnpm demo`: Kiroku on embedded defaults, nothing to configure.
+// `pnpm demo`: Kiroku on embedded defaults, nothing to configure
+// (HOST=0.0.0.0 to open it from another machine, see below).
 // Starts the embedded S3 server (data in .kiroku/demo/s3), a recorder with a
 // test-pattern channel (and a second channel for /dev/video0 when present),
 // and the API with its web page and a generated local token; prints the URLs
@@ -9,6 +10,7 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -24,8 +26,16 @@ const secretFile = path.join(data, "signing-secret");
 if (!existsSync(secretFile))
   writeFileSync(secretFile, `${randomBytes(32).toString("base64url")}\n`, { mode: 0o600 });
 
+// The API listens on loopback unless HOST says otherwise (HOST=0.0.0.0 on a
+// headless Pi, so a laptop on the same network can open the page). Off
+// loopback, segments are served through the API (SEGMENT_URLS=proxy): a
+// presigned URL would point at the embedded S3 server on 127.0.0.1, which is
+// the laptop itself from the laptop's side. S3 stays on loopback either way.
+const apiHost = process.env.HOST?.trim() || "127.0.0.1";
+const onLoopback = isLoopback(apiHost);
+const segmentUrls = process.env.SEGMENT_URLS?.trim() || (onLoopback ? "presigned" : "proxy");
 const s3Port = await freePort(Number(process.env.S3_PORT ?? 9000));
-const apiPort = await freePort(Number(process.env.PORT ?? 8080));
+const apiPort = await freePort(Number(process.env.PORT ?? 8080), apiHost);
 const metricsPort = await freePort(Number(process.env.METRICS_PORT ?? 9464));
 const bucket = "kiroku";
 const common = {
@@ -38,7 +48,15 @@ const common = {
   // Short segments so the demo is live within seconds; production uses 30.
   TARGET_DURATION: process.env.TARGET_DURATION ?? "4",
   LOG_FORMAT: process.env.LOG_FORMAT ?? "pretty",
+  // The AWS SDK's nine-line Node version notice, once per service, is said
+  // once below in one line instead.
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
 };
+if (Number(process.versions.node.split(".")[0]) < 22) {
+  console.log(
+    `[demo] note: AWS SDK releases after the first week of January 2027 need Node >= 22 (this is ${process.version})`,
+  );
+}
 
 const services = [];
 let stopping = false;
@@ -140,34 +158,67 @@ start(
 start("api", "api/dist/cli.js", [], {
   ...common,
   PORT: String(apiPort),
-  HOST: "127.0.0.1",
+  HOST: apiHost,
   API_TOKEN: token,
   SIGNING_SECRET: readFileSync(secretFile, "utf8").trim(),
-  SEGMENT_URLS: "presigned",
+  SEGMENT_URLS: segmentUrls,
 });
-if (services.some((s) => s.name === "api")) await waitForPort(apiPort, 20_000);
+if (services.some((s) => s.name === "api"))
+  await waitForPort(
+    apiPort,
+    20_000,
+    apiHost === "0.0.0.0" || apiHost === "::" ? "127.0.0.1" : apiHost,
+  );
 
-const web = `http://localhost:${apiPort}/#token=${token}`;
+// Loopback: localhost. Otherwise every address of this machine a laptop could reach.
+const apiOrigins = onLoopback
+  ? [`http://localhost:${apiPort}`]
+  : networkAddresses(apiHost).map((a) => `http://${a.includes(":") ? `[${a}]` : a}:${apiPort}`);
+if (apiOrigins.length === 0) apiOrigins.push(`http://${apiHost}:${apiPort}`);
+const web = `${apiOrigins[0]}/#token=${token}`;
+const webLines = apiOrigins
+  .map((o, i) => `[demo]   ${i === 0 ? "web page     " : "             "} ${o}/#token=${token}`)
+  .join("\n");
 console.log(`
-[demo] Kiroku is running. Open:
-[demo]   web page      ${web}
-[demo]   live playlist http://localhost:${apiPort}/v1/channels/cam1/live.m3u8   (Authorization: Bearer ${token})
+[demo] Kiroku is running${onLoopback ? "" : ` on ${apiHost}, segments served through the API (SEGMENT_URLS=${segmentUrls})`}. Open:
+${webLines}
+[demo]   live playlist ${apiOrigins[0]}/v1/channels/cam1/live.m3u8   (Authorization: Bearer ${token})
 [demo]   S3 endpoint   http://127.0.0.1:${s3Port}  bucket ${bucket}  (key S3RVER / secret S3RVER)
-[demo]   metrics       http://127.0.0.1:${metricsPort}/metrics
+[demo]   metrics       http://127.0.0.1:${metricsPort}/metrics${onLoopback ? "\n[demo] Only this machine can open these: for a laptop on the network, HOST=0.0.0.0 ./setup.sh demo" : ""}
 [demo] Press Ctrl-C to stop.
 `);
 writeFileSync(
   path.join(data, "urls.json"),
-  `${JSON.stringify({ web, api: `http://localhost:${apiPort}`, token, s3: `http://127.0.0.1:${s3Port}`, metrics: `http://127.0.0.1:${metricsPort}` }, null, 2)}\n`,
+  `${JSON.stringify({ web, webAll: apiOrigins.map((o) => `${o}/#token=${token}`), api: apiOrigins[0], token, segmentUrls, s3: `http://127.0.0.1:${s3Port}`, metrics: `http://127.0.0.1:${metricsPort}` }, null, 2)}\n`,
 );
 
+function isLoopback(host) {
+  return host === "localhost" || host === "::1" || /^127\./.test(host);
+}
+
+/** This machine's non-loopback addresses a listener on `host` answers at (IPv4 first). */
+function networkAddresses(host) {
+  const all = Object.values(os.networkInterfaces())
+    .flat()
+    .filter((a) => a && !a.internal && !(a.family === "IPv6" && a.address.startsWith("fe80:")));
+  const matching =
+    host === "0.0.0.0"
+      ? all.filter((a) => a.family === "IPv4")
+      : host === "::"
+        ? all
+        : all.filter((a) => a.address === host);
+  return matching
+    .sort((a, b) => (a.family === b.family ? 0 : a.family === "IPv4" ? -1 : 1))
+    .map((a) => a.address);
+}
+
 /** The preferred port when free, else any free port (a second demo or another service may hold it). */
-async function freePort(preferred) {
+async function freePort(preferred, host = "127.0.0.1") {
   const tryListen = (port) =>
     new Promise((resolve) => {
       const server = net.createServer();
       server.once("error", () => resolve(undefined));
-      server.listen(port, "127.0.0.1", () => {
+      server.listen(port, host, () => {
         const { port: got } = server.address();
         server.close(() => resolve(got));
       });
@@ -175,11 +226,11 @@ async function freePort(preferred) {
   return (await tryListen(preferred)) ?? (await tryListen(0));
 }
 
-async function waitForPort(port, timeoutMs) {
+async function waitForPort(port, timeoutMs, host = "127.0.0.1") {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const ok = await new Promise((resolve) => {
-      const socket = net.connect(port, "127.0.0.1", () => {
+      const socket = net.connect(port, host, () => {
         socket.end();
         resolve(true);
       });

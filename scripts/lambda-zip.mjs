@@ -88,6 +88,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   writeFileSync(target, archive);
   const unpacked = names.reduce((n, name) => n + statSync(path.join(source, name)).size, 0);
   console.log(
-    `wrote ${path.relative(root, target)}: ${(archive.length / 1024).toFixed(0)} KiB zipped, ${(unpacked / 1024).toFixed(0)} KiB unpacked (${names.length} files); handler: index.handler, runtime nodejs20.x or later`,
+    `wrote ${path.relative(root, target)}: ${(archive.length / 1024).toFixed(0)} KiB zipped, ${(unpacked / 1024).toFixed(0)} KiB unpacked (${names.length} files); handlers: index.handler (buffered) or stream.handler (function URL InvokeMode RESPONSE_STREAM), runtime nodejs20.x or later`,
   );
 }

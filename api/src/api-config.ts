@@ -63,11 +63,17 @@ const MIN_SECRET = 32;
  * rather than inventing one: a generated token would differ on every Lambda
  * instance and nobody could use it.
  */
-export function parseApiConfig(env: Env): ApiConfig {
-  return parseEnvConfig(env, (reader) => readApiConfig(reader, env), "API configuration");
+export function parseApiConfig(env: Env, runtime: ApiRuntime = {}): ApiConfig {
+  return parseEnvConfig(env, (reader) => readApiConfig(reader, env, runtime), "API configuration");
 }
 
-function readApiConfig(reader: EnvReader, env: Env): ApiConfig {
+/** What the entry point knows of how responses leave the process (not configuration). */
+export interface ApiRuntime {
+  /** Lambda response streaming (function URL InvokeMode RESPONSE_STREAM): clips may be larger. */
+  lambdaStreaming?: boolean;
+}
+
+function readApiConfig(reader: EnvReader, env: Env, runtime: ApiRuntime): ApiConfig {
   const shared = readSharedConfig(reader);
   const port = reader.int("PORT", DEFAULTS.PORT, 0, 65535);
   const host = reader.string("HOST", DEFAULTS.HOST);
@@ -106,7 +112,11 @@ function readApiConfig(reader: EnvReader, env: Env): ApiConfig {
   const onLambda = env.AWS_LAMBDA_FUNCTION_NAME !== undefined;
   const clipMaxBytes = reader.bytes(
     "CLIP_MAX_BYTES",
-    onLambda ? API_DEFAULTS.CLIP_MAX_BYTES_LAMBDA : API_DEFAULTS.CLIP_MAX_BYTES,
+    runtime.lambdaStreaming
+      ? API_DEFAULTS.CLIP_MAX_BYTES_LAMBDA_STREAMING
+      : onLambda
+        ? API_DEFAULTS.CLIP_MAX_BYTES_LAMBDA
+        : API_DEFAULTS.CLIP_MAX_BYTES,
   );
   if (clipMaxBytes < 1) reader.problem("CLIP_MAX_BYTES must be at least 1 byte, e.g. 500M");
   const segmentUrlTtlSeconds = reader.int(

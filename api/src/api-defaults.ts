@@ -7,10 +7,13 @@ export const API_DEFAULTS = {
   /**
    * Largest clip `clip.ts` streams. Above it the answer is 413 before any byte.
    * A Lambda function URL buffers the whole response (6 MB, base64 included),
-   * so on Lambda the default drops to 4 MiB.
+   * so on Lambda the default drops to 4 MiB. With response streaming
+   * (`stream.handler`, InvokeMode RESPONSE_STREAM) Lambda allows 200 MB per
+   * response: 190 MiB leaves room for headers and the MP4's own boxes.
    */
   CLIP_MAX_BYTES: 1024 ** 3,
   CLIP_MAX_BYTES_LAMBDA: 4 * 1024 ** 2,
+  CLIP_MAX_BYTES_LAMBDA_STREAMING: 190 * 1024 ** 2,
   /**
    * How long segment URLs in a playlist stay valid after the playlist is
    * served (presigned S3 GETs and signed proxy URLs): a viewer may pause,

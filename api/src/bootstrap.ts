@@ -1,7 +1,7 @@
 import { createLogger, createS3Client, type Env, type Logger } from "@kiroku/shared";
 import type { Hono } from "hono";
 import type { ApiEnv } from "./access/context";
-import { type ApiConfig, parseApiConfig } from "./api-config";
+import { type ApiConfig, type ApiRuntime, parseApiConfig } from "./api-config";
 import { createApp } from "./app";
 
 export interface Bootstrapped {
@@ -15,8 +15,12 @@ export interface Bootstrapped {
  * (`node.ts`, `lambda.ts`) do at start. Throws ConfigError (every problem at
  * once) on bad settings; warns loudly when playback is public.
  */
-export function appFromEnv(env: Env, logger: Logger = createLogger("api", env)): Bootstrapped {
-  const config = parseApiConfig(env);
+export function appFromEnv(
+  env: Env,
+  logger: Logger = createLogger("api", env),
+  runtime: ApiRuntime = {},
+): Bootstrapped {
+  const config = parseApiConfig(env, runtime);
   // Short timeouts and one retry: a player waiting on a dead store should get
   // a 503 with Retry-After in seconds, not hang.
   const s3 = createS3Client(config.s3, {

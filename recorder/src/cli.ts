@@ -18,7 +18,7 @@ import { parseRecorderConfig } from "./recorder-config";
  * configuration. `--help` and `--version` read no configuration.
  */
 async function main(argv: string[]): Promise<number> {
-  const command = parseRecorderArgs(argv);
+  const command = parseRecorderArgs(argv, process.env);
   if (command.kind === "help" || command.kind === "version") {
     process.stdout.write(`${command.text}\n`);
     return 0;

@@ -11,6 +11,7 @@ import {
   segmentKey,
 } from "@kiroku/shared";
 import { ChannelRecorder } from "./capture/channel-recorder";
+import { readThumbnailConfig, type ThumbnailConfig } from "./capture/thumbnail-config";
 import type { Clock } from "./clock/clock";
 import { ClockTrust } from "./clock/clock-trust";
 import { type ClockSyncMode, SystemClock } from "./clock/system-clock";
@@ -26,6 +27,7 @@ import { MetaWriter } from "./telemetry/meta-writer";
 import { type MetricsServer, RecorderMetrics, startMetricsServer } from "./telemetry/metrics";
 import { bucketSettingsReader, SettingsWatcher } from "./telemetry/settings-watcher";
 import { StatusReporter } from "./telemetry/status-reporter";
+import { startThumbnails } from "./upload/thumbnails";
 import {
   healthStallMs,
   RECORDER_VERSION,
@@ -118,6 +120,8 @@ export interface DaemonConfig {
   settingsIntervalMs: number;
   /** CLOCK_SYNC: whether to ask the machine if its clock is synchronised (clock/system-clock.ts). */
   clockSync: ClockSyncMode;
+  /** THUMBNAILS, THUMBNAIL_WIDTH. */
+  thumbnails: ThumbnailConfig;
 }
 
 /** Reads capture and upload settings together and throws one ConfigError listing every problem. */
@@ -141,13 +145,14 @@ export function parseDaemonConfig(env: Env, configFile?: string): DaemonConfig {
     describe:
       "auto (wait for the machine to say its clock is synchronised) or off (trust a clock past the release date)",
   }) as ClockSyncMode;
+  const thumbnails = readThumbnailConfig(reader);
   if (reader.problems.length > 0) {
     throw new ConfigError(
       reader.problems,
       configFile ? `recorder configuration (${configFile})` : "recorder configuration",
     );
   }
-  return { recorder, upload, stopGraceMs, settingsIntervalMs, clockSync };
+  return { recorder, upload, stopGraceMs, settingsIntervalMs, clockSync, thumbnails };
 }
 
 /** Runs every configured channel until `signal` aborts, then stops in order (see above). */
@@ -159,6 +164,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     stopGraceMs,
     settingsIntervalMs,
     clockSync,
+    thumbnails: thumbnailConfig,
   } = parseDaemonConfig(opts.env, opts.configFile);
   // Asked first and never awaited: recording does not wait for the clock (footage first).
   const trust = new ClockTrust({
@@ -205,6 +211,14 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     retry: defaultUploadRetryPolicy(targetMs, uc.errorRetrySeconds * 1000),
     recorderVersion: RECORDER_VERSION,
     minStartMs: trust.floorMs,
+    log,
+  });
+  const thumbnails = startThumbnails({
+    config: thumbnailConfig,
+    s3,
+    bucket: settings.bucket,
+    movieKey,
+    spoolDir: rc.spoolDir,
     log,
   });
   // Segments waiting in held/ per channel: +1 at each, recounted from the folders every second.
@@ -326,6 +340,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     // The guard's headroom from the segments already spooled.
     for (const seg of uploader.waiting()) guard.noteSegment(seg.bytes);
     if (resumed > 0) log.info({ segments: resumed }, "uploading segments left in the spool");
+    await thumbnails?.resume(await spooledChannels(rc.spoolDir));
   };
   void guard.check().then(sampleDisk);
   guard.start(1_000);
@@ -349,6 +364,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
         status.segmentCompleted(name, { key: segmentKey(movieKey, seg), ...seg });
         if (seg.media) status.setMedia(name, seg.media);
         guard.noteSegment(seg.bytes);
+        thumbnails?.take(seg); // first: the uploader may delete the queue file
         uploader.enqueue(seg);
         void guard.check();
         history.segment(seg);
@@ -466,7 +482,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   const left = uploader.totalStats();
   if (left.segments > 0)
     log.info({ segments: left.segments, graceMs: stopGraceMs }, "giving uploads time to finish");
-  await uploader.stop(stopGraceMs);
+  await Promise.all([uploader.stop(stopGraceMs), thumbnails?.stop(stopGraceMs)]);
   // The last heartbeat must say what the log says: first let every disk
   // check already asked for (the last segments' among them) finish its drops,
   // then write it from the settled queue and counts.

@@ -16,7 +16,7 @@ import type { CompletedSegment } from "./spool/completed-segment";
 export interface LocalCaptureOptions {
   channel: ChannelConfig;
   outDir: string;
-  /** Stop after this many seconds (undefined: until stopped). */
+  /** Record this many seconds of video, to within one segment (undefined: until stopped). */
   durationS?: number;
   targetDuration: number;
   log: Logger;
@@ -52,6 +52,8 @@ export async function runLocalCapture(opts: LocalCaptureOptions): Promise<Captur
   const outDir = path.resolve(opts.outDir);
   await mkdir(outDir, { recursive: true });
   const files: CaptureFile[] = [];
+  let sawSegment = false;
+  let firstSegmentStart: (startMs: number) => void = () => {};
   let moves: Promise<void> = Promise.resolve();
   const recorder = new ChannelRecorder({
     channel: opts.channel,
@@ -59,6 +61,10 @@ export async function runLocalCapture(opts: LocalCaptureOptions): Promise<Captur
     targetDuration: opts.targetDuration,
     log: opts.log,
     onSegment: (seg) => {
+      if (!sawSegment) {
+        sawSegment = true;
+        firstSegmentStart(seg.startMs);
+      }
       const file = path.join(outDir, path.basename(seg.path));
       moves = moves.then(async () => {
         await rename(seg.path, file);
@@ -82,10 +88,23 @@ export async function runLocalCapture(opts: LocalCaptureOptions): Promise<Captur
   recorder.on("restart", () => restarts++);
   recorder.start();
   await new Promise<void>((resolve) => {
-    const timer =
-      opts.durationS !== undefined ? setTimeout(resolve, opts.durationS * 1000) : undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stopAt = (ms: number) => {
+      clearTimeout(timer);
+      timer = setTimeout(resolve, Math.max(0, ms - Date.now()));
+    };
+    if (opts.durationS !== undefined) {
+      const durationMs = opts.durationS * 1000;
+      // `--duration` counts video, not process time: ffmpeg takes a second or
+      // two to open a camera, so the stop is timed from the first frame (the
+      // first segment's start) and the segment in progress is finalized at
+      // the stop. Until a first segment arrives, a deadline with room for a
+      // slow start still ends a capture whose source never delivers.
+      stopAt(Date.now() + durationMs + Math.max(opts.targetDuration * 1000, 10_000));
+      firstSegmentStart = (startMs) => stopAt(startMs + durationMs);
+    }
     opts.signal?.addEventListener("abort", () => {
-      if (timer) clearTimeout(timer);
+      clearTimeout(timer);
       resolve();
     });
     if (opts.signal?.aborted) resolve();

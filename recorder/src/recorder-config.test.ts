@@ -114,6 +114,13 @@ describe("parseRecorderConfig from the environment", () => {
     expect(p[0]).toMatch(/probe/);
   });
 
+  it("refuses SOURCE set but empty (an unset shell variable) instead of recording the test pattern", () => {
+    expect(problems({ SOURCE: "" })).toEqual([
+      "SOURCE is set but empty: give test, /dev/videoN, rtsp://… or rtmp://… (unset SOURCE for the test pattern)",
+    ]);
+    expect(problems({ SOURCE: "  " })[0]).toMatch(/^SOURCE is set but empty/);
+  });
+
   it("fails on an unknown source type, naming SOURCE and what is accepted", () => {
     expect(problems({ SOURCE: "http://cam/stream.mjpg" })[0]).toMatch(
       /^SOURCE must be test, a V4L2 device/,

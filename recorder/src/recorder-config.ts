@@ -195,6 +195,8 @@ export function readRecorderConfig(
 
 interface FieldReader {
   get(field: ChannelField): string | undefined;
+  /** Present but empty or only spaces (unset is not blank). */
+  blank(field: ChannelField): boolean;
   label(field: ChannelField): string;
   problem(message: string): void;
   /** Problems recorded so far (all channels). */
@@ -204,6 +206,7 @@ interface FieldReader {
 function envFields(reader: EnvReader): FieldReader {
   return {
     get: (field) => reader.raw(field),
+    blank: (field) => reader.env[field] !== undefined && reader.env[field]!.trim() === "",
     label: (field) => field,
     problem: (m) => reader.problem(m),
     count: () => reader.problems.length,
@@ -229,6 +232,10 @@ function fileFields(
       if (v === undefined || v === null) return undefined;
       const text = String(v).trim();
       return text === "" ? undefined : text;
+    },
+    blank: (field) => {
+      const v = entry[CHANNEL_FIELDS[field]];
+      return v !== undefined && v !== null && String(v).trim() === "";
     },
     label: (field) => `${prefix}.${CHANNEL_FIELDS[field]}`,
     problem: (m) => reader.problem(m),
@@ -272,6 +279,14 @@ function readChannel(
     f.problem(
       `${f.label("CHANNEL")} must be 1 to 64 characters of a-z, 0-9, "_" and "-", starting with a letter or digit, got ${quote(name)}`,
     );
+  }
+  if (f.blank("SOURCE")) {
+    // Set but empty: an unset shell variable (SOURCE="$CAMERA_URL") would otherwise
+    // quietly record the test pattern instead of the camera meant.
+    f.problem(
+      `${f.label("SOURCE")} is set but empty: give test, /dev/videoN, rtsp://… or rtmp://…${f.label("SOURCE") === "SOURCE" ? " (unset SOURCE for the test pattern)" : ""}`,
+    );
+    return undefined;
   }
   const sourceText =
     f.get("SOURCE") ?? (f.label("SOURCE") === "SOURCE" ? DEFAULTS.SOURCE : undefined);

@@ -168,6 +168,10 @@ export const RUN_END_REASONS = [
   "shutdown",
   /** The channel was disabled. */
   "disabled",
+  /** The system clock became trusted (or stopped being): times of two scales never share a run. */
+  "clock-change",
+  /** Segment times drifted from the wall clock: a new run re-anchors them. */
+  "re-anchored",
   /** The recorder did not see the end (it crashed or lost power); set by the next start. */
   "unknown",
 ] as const;
@@ -182,8 +186,10 @@ export const runRecordSchema = z.looseObject({
   startedAt: z.string(),
   /** ISO 8601 UTC; null while the run is going on. */
   endedAt: z.string().nullable(),
-  /** Free text from the capture side when it is not one of RUN_END_REASONS; null while running. */
+  /** One of RUN_END_REASONS (older records may hold free text); null while running. */
   endReason: z.string().nullable(),
+  /** The particulars of the end (ffmpeg's exit and last line, a drift), when there are any. */
+  endDetail: z.string().optional(),
   /** The source, redacted. */
   source: z.string(),
   /** The peer address (an RTMP publisher, an RTSP camera), when known. */

@@ -16,4 +16,6 @@ export * from "./redact";
 export * from "./s3-client";
 export * from "./segment-key";
 export * from "./segment-listing";
+export * from "./thumbnail-key";
+export * from "./thumbnail-listing";
 export * from "./time";

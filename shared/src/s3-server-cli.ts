@@ -157,19 +157,25 @@ async function main(): Promise<number> {
   }
   printBanner(server, opts.bucket);
 
-  return new Promise<number>((resolve) => {
-    let signals = 0;
+  return new Promise<number>(() => {
+    let firstSignalMs: number | undefined;
     const onSignal = (signal: NodeJS.Signals) => {
-      if (++signals > 1) {
+      if (firstSignalMs !== undefined) {
+        // A terminal's Ctrl-C reaches pnpm and this process at once, and pnpm
+        // passes it on: a repeat within a second is that same Ctrl-C.
+        if (Date.now() - firstSignalMs < 1_000) return;
         process.stderr.write(`pnpm s3: ${signal} again, exiting without waiting\n`);
         process.exit(1);
       }
+      firstSignalMs = Date.now();
       process.stdout.write(`pnpm s3: ${signal}, stopping\n`);
+      // Exit as soon as the server has stopped: a signal that came during
+      // the process's own wind-down would otherwise end it by that signal.
       server.stop().then(
-        () => resolve(0),
+        () => process.exit(0),
         (err: unknown) => {
           process.stderr.write(`pnpm s3: error while stopping: ${(err as Error).message}\n`);
-          resolve(1);
+          process.exit(1);
         },
       );
     };

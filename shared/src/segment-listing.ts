@@ -11,6 +11,8 @@ export interface ListRangeOptions extends RangeScanRequest {
   /** Keys per page; S3 caps this at 1,000. */
   pageSize?: number;
   abortSignal?: AbortSignal;
+  /** What a key names (default: `parseSegmentKey`); thumbnails list the same way with theirs. */
+  parseKey?: (movieKey: string, key: string) => StoredSegment | undefined;
 }
 
 export interface ListRangeResult {
@@ -56,7 +58,7 @@ async function runScan(
       const key = obj.Key;
       if (!key) continue;
       if (key >= scan.stopAt) return { segments, requests };
-      const seg = parseSegmentKey(opts.movieKey, key);
+      const seg = (opts.parseKey ?? parseSegmentKey)(opts.movieKey, key);
       if (seg) segments.push(obj.Size === undefined ? seg : { ...seg, size: obj.Size });
     }
     if (!page.IsTruncated || !page.NextContinuationToken) return { segments, requests };

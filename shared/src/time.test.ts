@@ -41,6 +41,21 @@ describe("parseTime", () => {
     );
   });
 
+  it("reads a space before a trailing offset as the + a URL query decoded into a space", () => {
+    expect(parseTime("2026-12-02T09:51:10 09:00")).toBe(parseTime("2026-12-02T09:51:10+09:00"));
+    expect(parseTime("2026-12-02T09:51:10.250 0900")).toBe(
+      parseTime("2026-12-02T09:51:10.250+09:00"),
+    );
+    expect(parseTime("2026-12-02 09:51 05:30")).toBe(parseTime("2026-12-02T09:51+05:30"));
+    // What a query decoded from a real request gives: "+" became " ".
+    const query = new URLSearchParams("start=2026-12-02T09:51:10+09:00");
+    expect(parseTime(query.get("start")!)).toBe(Date.UTC(2026, 11, 2, 0, 51, 10));
+  });
+
+  it("says to write + as %2B when a space is found where it cannot be read as one", () => {
+    expect(() => parseTime("2026-12-02T09:51:10 9", "start")).toThrow(/write "\+" as %2B/);
+  });
+
   it.each([
     ["a time without an offset", "2026-11-22T10:30:00", /no time zone/],
     ["a date alone", "2026-11-22", /no time zone/],

@@ -14,6 +14,13 @@ import { ValidationError } from "./errors";
  */
 const ISO_WITH_OFFSET =
   /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)$/;
+/**
+ * A `+` in a URL query is a space once decoded, so `…T19:30:00+09:00` typed
+ * into an address bar arrives as `…T19:30:00 09:00`. A space is never
+ * otherwise found before a trailing offset, so it is read as the `+` it was.
+ */
+const PLUS_DECODED_AS_SPACE =
+  /^(\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?) (\d{2}(?::?\d{2})?)$/;
 const EPOCH = /^\d+(?:\.\d+)?$/;
 const ISO_WITHOUT_OFFSET = /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?$/;
 
@@ -23,7 +30,7 @@ export const MAX_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 /** Parses a time input (see above) into epoch milliseconds, or throws a ValidationError naming `field`. */
 export function parseTime(input: string, field = "time"): number {
-  const text = input.trim();
+  const text = input.trim().replace(PLUS_DECODED_AS_SPACE, "$1+$2");
   if (text === "") {
     throw new ValidationError(
       field,
@@ -39,7 +46,7 @@ export function parseTime(input: string, field = "time"): number {
     if (!m) {
       const hint = ISO_WITHOUT_OFFSET.test(text)
         ? "it has no time zone: add an offset such as +09:00 or Z"
-        : "expected ISO 8601 with an offset (2026-11-22T19:30:00+09:00 or …Z), or epoch seconds/milliseconds";
+        : `expected ISO 8601 with an offset (2026-11-22T19:30:00+09:00 or …Z), or epoch seconds/milliseconds${text.includes(" ") ? ' (in a URL, write "+" as %2B: a plain "+" arrives as a space)' : ""}`;
       throw new ValidationError(field, `${field} "${clip(text)}" is not a time: ${hint}`);
     }
     const [, y, mo, d, h, mi, s = "0", frac = "", zone] = m as unknown as string[];

@@ -26,7 +26,7 @@ export const RECORDER_LAYERS: PackageLayers = {
   ],
 };
 
-/** api: config, then HTTP plumbing, access control, channels, playlists, routes, and the app with its runtime entries. */
+/** api: config, then HTTP plumbing, access control, channels, playlists, media (clips remuxed, thumbnails, activity), routes, and the app with its runtime entries. */
 export const API_LAYERS: PackageLayers = {
   src: "api/src",
   layers: [
@@ -35,10 +35,20 @@ export const API_LAYERS: PackageLayers = {
     { name: "access", members: ["access/"] },
     { name: "channels", members: ["channels/"] },
     { name: "playlists", members: ["playlists/"] },
+    { name: "media", members: ["media/"] },
     { name: "routes", members: ["routes/"] },
     {
       name: "entry",
-      members: ["app.ts", "bootstrap.ts", "node.ts", "lambda.ts", "cli.ts", "cli/", "index.ts"],
+      members: [
+        "app.ts",
+        "bootstrap.ts",
+        "node.ts",
+        "lambda.ts",
+        "lambda-stream.ts",
+        "cli.ts",
+        "cli/",
+        "index.ts",
+      ],
     },
   ],
 };

@@ -57,7 +57,15 @@ afterAll(async () => {
 });
 
 it("creates, changes, lists, disables and inspects a channel from the terminal", async () => {
-  const put = await cli(["put", "cam1", "--description", "Front door", "--live-window", "5"]);
+  const put = await cli([
+    "put",
+    "cam1",
+    "--description",
+    "Front door",
+    "--live-window",
+    "5",
+    "--json",
+  ]);
   expect(put.code, put.stderr).toBe(0);
   expect(JSON.parse(put.stdout)).toMatchObject({
     name: "cam1",
@@ -72,7 +80,12 @@ it("creates, changes, lists, disables and inspects a channel from the terminal",
     status: "enabled",
   });
 
-  expect((await cli(["disable", "cam1"])).code).toBe(0);
+  // Without --json every answer is read by a person: labelled lines, no JSON.
+  const disabled = await cli(["disable", "cam1"]);
+  expect(disabled.code).toBe(0);
+  expect(disabled.stdout).toMatch(/^status:\s+disabled$/m);
+  expect(disabled.stdout).toMatch(/^description:\s+Front door$/m);
+  expect(disabled.stdout).not.toMatch(/[{}"]/);
   expect((await readChannelSettings(s3, BUCKET, "movie", "cam1"))?.status).toBe("disabled");
   const list = await cli(["list"]);
   expect(list.stdout.split("\n")[0]).toMatch(/^NAME\s+STATE\s+STATUS/);
@@ -87,7 +100,7 @@ it("creates, changes, lists, disables and inspects a channel from the terminal",
 it("stores a playlist, mints a session, and reports the API's 400 naming the field", async () => {
   const range = ["--start", String(T0 / 1000), "--end", String(endMs / 1000)];
   const create = ["playlists", "cam1", "create", "door-1", ...range];
-  const created = await cli(create);
+  const created = await cli([...create, "--json"]);
   expect(created.code, created.stderr).toBe(0);
   expect(JSON.parse(created.stdout)).toMatchObject({ name: "door-1", segments: 6 });
   const m3u8 = await cli(["playlists", "cam1", "get", "door-1"]);
@@ -106,7 +119,8 @@ it("stores a playlist, mints a session, and reports the API's 400 naming the fie
     "--expires-in",
     "600",
   ]);
-  const url = JSON.parse(session.stdout).url as string;
+  const url = /^url:\s+(\S+)$/m.exec(session.stdout)?.[1] ?? "";
+  expect(session.stdout).toMatch(/^expires at:\s+\d{4}-/m);
   expect(url.startsWith(`${api.url}/v1/channels/cam1/vod.m3u8?`)).toBe(true);
   expect((await fetch(url)).status).toBe(200);
 
@@ -123,7 +137,7 @@ it("stores a playlist, mints a session, and reports the API's 400 naming the fie
 });
 
 it("purges a channel and everything under it", async () => {
-  const del = await cli(["delete", "cam1", "--purge"]);
+  const del = await cli(["delete", "cam1", "--purge", "--json"]);
   expect(del.code, del.stderr).toBe(0);
   expect(JSON.parse(del.stdout)).toMatchObject({
     complete: true,

@@ -78,7 +78,7 @@ describe("the demo", () => {
 
     // Live plays first: the clock shows the wall-clock time of the frame on screen.
     await page.locator("#clock", { hasText: /^\d{2}:\d{2}:\d{2}$/ }).waitFor({ timeout: 30_000 });
-    // Zoom from the whole day to a few minutes around now, then click inside the newest recording.
+    // Zoom in to two minutes around the playhead (live, near now), then click inside the newest recording.
     for (let i = 0; i < 8; i++) await page.click("#zoom-in");
     // The timeline redraws as segments arrive, so the span is found anew at
     // the click (locator.click retries when an element is replaced under it).

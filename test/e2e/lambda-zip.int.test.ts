@@ -56,6 +56,7 @@ it("is built by pnpm lambda:zip, which prints its size", async () => {
     .split("\n");
   expect(listing.sort()).toEqual([
     "index.mjs",
+    "stream.mjs",
     "web/assets/app.css",
     "web/assets/app.js",
     "web/index.html",

@@ -15,10 +15,18 @@ export interface ApiProcess {
 /**
  * Runs `pnpm api` as a real process, from source (`node --import tsx
  * api/src/cli.ts`: one process, so signals reach it directly), on a free
- * port, and resolves once it logs "api listening".
+ * port, and resolves once it logs "api listening". `built: true` runs the
+ * bundle `pnpm build` made (`api/dist/cli.js`), as `pnpm api` does, for
+ * memory figures without the TypeScript loader's share.
  */
-export async function startApiProcess(env: Record<string, string>): Promise<ApiProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "api/src/cli.ts")], {
+export async function startApiProcess(
+  env: Record<string, string>,
+  opts: { built?: boolean } = {},
+): Promise<ApiProcess> {
+  const args = opts.built
+    ? [path.join(root, "api/dist/cli.js")]
+    : ["--import", "tsx", path.join(root, "api/src/cli.ts")];
+  const child = spawn(process.execPath, args, {
     cwd: root,
     env: {
       ...process.env,

@@ -97,15 +97,18 @@ export async function launchLivePlayers(): Promise<LivePlayers> {
         url,
       );
     },
+    // No named functions inside: tsx (esbuild keepNames) would wrap them in a
+    // helper that does not exist in the page.
     state: () =>
       page.evaluate(() => {
         const errors = (window as unknown as { errors: Record<string, LivePlayerState["errors"]> })
           .errors;
-        const one = (id: "hlsjs" | "shaka"): LivePlayerState => {
-          const v = document.getElementById(id) as HTMLVideoElement;
-          return { currentTime: v.currentTime, paused: v.paused, errors: errors[id] ?? [] };
-        };
-        return { hlsjs: one("hlsjs"), shaka: one("shaka") };
+        return Object.fromEntries(
+          ["hlsjs", "shaka"].map((id) => {
+            const v = document.getElementById(id) as HTMLVideoElement;
+            return [id, { currentTime: v.currentTime, paused: v.paused, errors: errors[id] ?? [] }];
+          }),
+        ) as Record<LivePlayerName, LivePlayerState>;
       }),
     close: async () => {
       await context.close().catch(() => {});

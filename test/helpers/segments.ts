@@ -27,6 +27,8 @@ export interface MakeSegmentsOptions {
   size?: string;
   /** Frames per second. Default 25. */
   fps?: number;
+  /** Seconds between keyframes. Default: one keyframe per segment, at its start. */
+  keyframeSeconds?: number;
 }
 
 /**
@@ -42,8 +44,9 @@ export async function makeSegmentFiles(opts: MakeSegmentsOptions): Promise<Segme
   const seconds = opts.segmentSeconds ?? 2;
   const size = opts.size ?? "320x240";
   const fps = opts.fps ?? 25;
+  const gop = opts.keyframeSeconds ?? seconds;
   const id = createHash("sha256")
-    .update(`v1 ${opts.count} ${seconds} ${size} ${fps}`)
+    .update(`v1 ${opts.count} ${seconds} ${size} ${fps}${gop === seconds ? "" : ` gop ${gop}`}`)
     .digest("hex")
     .slice(0, 16);
   const dir = path.join(os.tmpdir(), "kiroku-test-segments", id);
@@ -75,7 +78,7 @@ export async function makeSegmentFiles(opts: MakeSegmentsOptions): Promise<Segme
         "-pix_fmt",
         "yuv420p",
         "-force_key_frames",
-        `expr:gte(t,n_forced*${seconds})`,
+        `expr:gte(t,n_forced*${gop})`,
         "-sc_threshold",
         "0",
         "-c:a",

@@ -7,6 +7,7 @@ import {
   ValidationError,
   wantsHelp,
 } from "@kiroku/shared";
+import type { OperatorView } from "./operator-render";
 
 /**
  * `pnpm api channels …` as data: argv (after `channels`) in, the one HTTP
@@ -136,7 +137,7 @@ export interface OperatorRequest {
   path: string;
   body?: Record<string, unknown>;
   /** How to print a success. */
-  view: "channels" | "stat" | "history" | "json" | "text" | "playlists";
+  view: OperatorView;
   /** `put`: read the current settings first and change only the given fields. */
   merge?: Record<string, unknown>;
   /** `delete --purge`: repeat while the API says `complete: false`. */
@@ -230,14 +231,14 @@ export function parseOperatorArgs(argv: readonly string[]): OperatorCommand {
     case "list":
       return done({ method: "GET", path: "/v1/channels", view: "channels" });
     case "get":
-      return done({ method: "GET", path: needChannel(), view: "json" });
+      return done({ method: "GET", path: needChannel(), view: "channel" });
     case "put": {
       const base = needChannel();
       const merge: Record<string, unknown> = {};
       if (str("description") !== undefined) merge.description = str("description");
       if (str("status") !== undefined) merge.status = str("status");
       if (str("live-window") !== undefined) merge.liveWindow = int("live-window");
-      return done({ method: "PUT", path: base, view: "json", merge });
+      return done({ method: "PUT", path: base, view: "settings", merge });
     }
     case "enable":
     case "disable":
@@ -245,7 +246,7 @@ export function parseOperatorArgs(argv: readonly string[]): OperatorCommand {
         method: "PUT",
         path: `${needChannel()}/status`,
         body: { status: `${command}d` },
-        view: "json",
+        view: "settings",
       });
     case "delete": {
       const base = needChannel();
@@ -253,7 +254,7 @@ export function parseOperatorArgs(argv: readonly string[]): OperatorCommand {
       return done({
         method: "DELETE",
         path: purge ? `${base}?purge=true` : base,
-        view: "json",
+        view: "deleted-channel",
         repeatUntilComplete: purge,
       });
     }
@@ -276,7 +277,7 @@ export function parseOperatorArgs(argv: readonly string[]): OperatorCommand {
       if (str("start") !== undefined) body.start = str("start");
       if (str("end") !== undefined) body.end = str("end");
       if (str("expires-in") !== undefined) body.expiresIn = int("expires-in");
-      return done({ method: "POST", path: `${base}/sessions`, body, view: "json" });
+      return done({ method: "POST", path: `${base}/sessions`, body, view: "session" });
     }
     case "playlists": {
       const base = `${needChannel()}/vod-playlists`;
@@ -295,7 +296,7 @@ export function parseOperatorArgs(argv: readonly string[]): OperatorCommand {
           method: "POST",
           path: overwrite ? `${base}?overwrite=true` : base,
           body: { name: playlist, ...range() },
-          view: "json",
+          view: "stored-playlist",
         });
       }
       return done({ method: "GET", path: `${base}/${encodeURIComponent(playlist)}`, view: "text" });
@@ -304,7 +305,11 @@ export function parseOperatorArgs(argv: readonly string[]): OperatorCommand {
       const base = needChannel();
       const { start, end } = range();
       const q = new URLSearchParams({ start, end });
-      return done({ method: "DELETE", path: `${base}/recordings?${q}`, view: "json" });
+      return done({
+        method: "DELETE",
+        path: `${base}/recordings?${q}`,
+        view: "deleted-recordings",
+      });
     }
     default:
       throw new Error(`operator CLI: subcommand "${command}" has no handler`);

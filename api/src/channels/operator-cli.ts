@@ -3,12 +3,13 @@ import {
   DEFAULT_API_URL,
   OPERATOR_USAGE,
   type OperatorCommand,
-  type OperatorRequest,
   parseOperatorArgs,
 } from "./operator-args";
+import { render } from "./operator-render";
 
 export type { OperatorCommand, OperatorRequest } from "./operator-args";
 export { DEFAULT_API_URL, OPERATOR_USAGE, parseOperatorArgs } from "./operator-args";
+export { render } from "./operator-render";
 
 /**
  * `pnpm api channels …`: the operator's terminal client for the channel
@@ -121,7 +122,7 @@ export async function runOperatorCli(
       }
       text = JSON.stringify(total);
     }
-    io.out(cmd.json || request.view === "text" ? text.trimEnd() : render(request.view, text));
+    io.out(cmd.json ? text.trimEnd() : render(request.view, text));
     return 0;
   } catch (err) {
     if (err instanceof CliFailure) {
@@ -133,75 +134,3 @@ export async function runOperatorCli(
 }
 
 class CliFailure extends Error {}
-
-/** Human-readable views of the API's answers. */
-export function render(view: OperatorRequest["view"], text: string): string {
-  const data = JSON.parse(text) as Record<string, unknown>;
-  switch (view) {
-    case "channels": {
-      const rows = (data.channels as Record<string, unknown>[]).map((c) => [
-        String(c.name),
-        String(c.state),
-        String(c.status),
-        c.hasRecordings ? "yes" : "no",
-        String(c.description ?? ""),
-      ]);
-      return table(["NAME", "STATE", "STATUS", "RECORDINGS", "DESCRIPTION"], rows);
-    }
-    case "playlists": {
-      const rows = (data.playlists as Record<string, unknown>[]).map((p) => [
-        String(p.name),
-        String(p.lastModified ?? ""),
-        String(p.url ?? p.key),
-      ]);
-      return table(["NAME", "MODIFIED", "WHERE"], rows);
-    }
-    case "history": {
-      const rows = (data.runs as Record<string, unknown>[]).map((r) => [
-        String(r.run),
-        String(r.start),
-        String(r.end ?? "(running)"),
-        String(r.endReason ?? ""),
-        String(r.remoteAddress ?? r.source ?? ""),
-      ]);
-      return table(["RUN", "START", "END", "REASON", "SOURCE"], rows);
-    }
-    case "stat": {
-      const lines: string[] = [];
-      const add = (k: string, v: unknown) => {
-        if (v !== null && v !== undefined) lines.push(`${`${k}:`.padEnd(16)}${v}`);
-      };
-      add("channel", data.channel);
-      add("state", `${data.state}${data.since ? ` since ${data.since}` : ""}`);
-      add("reason", data.reason);
-      add("heartbeat", data.heartbeatAge === null ? null : `${data.heartbeatAge} s ago`);
-      add("source", data.source);
-      const v = data.video as Record<string, unknown> | null;
-      if (v)
-        add("video", `${v.codec} ${v.width}x${v.height} ${v.fps} fps ${v.bitrate ?? "?"} bit/s`);
-      const a = data.audio as Record<string, unknown> | null;
-      if (a) add("audio", `${a.codec} ${a.sampleRate} Hz`);
-      add("last segment", data.lastSegmentTime);
-      const q = data.uploadBacklog as Record<string, unknown> | null;
-      if (q) add("upload backlog", `${q.segments} segments, ${q.bytes} bytes`);
-      const e = data.lastError as Record<string, unknown> | null;
-      if (e) add("last error", `${e.at} ${e.code ? `${e.code}: ` : ""}${e.message}`);
-      return lines.join("\n");
-    }
-    default:
-      return JSON.stringify(data, null, 2);
-  }
-}
-
-function table(head: string[], rows: string[][]): string {
-  const all = [head, ...rows];
-  const widths = head.map((_, i) => Math.max(...all.map((r) => (r[i] ?? "").length)));
-  return all
-    .map((r) =>
-      r
-        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n");
-}

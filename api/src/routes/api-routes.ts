@@ -6,10 +6,13 @@ import {
   putChannelStatusRoute,
 } from "./channels";
 import { clipRoute } from "./clip";
+import { clipMp4Route } from "./clip-mp4";
 import { deleteRecordingsRoute } from "./delete-recordings";
 import type { ApiRoute } from "./endpoint";
 import { healthRoute } from "./health";
 import { historyRoute } from "./history";
+import { imageRoute } from "./image";
+import { imagesRoute } from "./images";
 import { liveRoute } from "./live";
 import { recordingsRoute } from "./recordings";
 import { segmentRoute } from "./segment";
@@ -31,6 +34,9 @@ export const API_ROUTES: readonly ApiRoute[] = [
   liveRoute,
   recordingsRoute,
   clipRoute,
+  clipMp4Route,
+  imageRoute,
+  imagesRoute,
   segmentRoute,
   listChannelsRoute,
   getChannelRoute,

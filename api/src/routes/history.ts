@@ -50,6 +50,7 @@ export const historyRoute = apiRoute(
           start: r.startedAt,
           end: r.endedAt,
           endReason: r.endReason,
+          endDetail: r.endDetail ?? null,
           duration:
             r.endedAt && Number.isFinite(Date.parse(r.endedAt) - Date.parse(r.startedAt))
               ? (Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000
@@ -89,7 +90,14 @@ const HistorySchema = z
         run: z.int(),
         start: Time,
         end: Time.nullable(),
-        endReason: z.string().nullable(),
+        endReason: z.string().nullable().openapi({
+          description:
+            "One word: shutdown, disabled, source-lost, ffmpeg-error, stall, clock-change, re-anchored, unknown; null while running.",
+        }),
+        endDetail: z.string().nullable().openapi({
+          description:
+            "The particulars of the end (ffmpeg's exit and last line, a drift), when any.",
+        }),
         duration: z.number().nullable().openapi({ description: "Seconds; null while running." }),
         source: z.string().openapi({ description: "Redacted." }),
         remoteAddress: z.string().nullable().openapi({

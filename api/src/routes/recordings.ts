@@ -4,6 +4,7 @@ import { authorizeScope } from "../access/auth";
 import { accessOf, listRangeShared, rangeIsOver } from "../access/context";
 import { API_DEFAULTS } from "../api-defaults";
 import { rangeFields, resolveRange } from "../http/time-range";
+import { activityOver, segmentActivity } from "../media/activity";
 import { gapsBetween, mergeSpans, type Span, summarize } from "../playlists/spans";
 import { settledBefore } from "../playlists/upload-backlog";
 import { channelParams, json, Time } from "./common-schemas";
@@ -17,7 +18,9 @@ const BUCKETS = { hour: 3_600_000, day: 86_400_000 } as const;
  * per hour or day (buckets aligned to `start`, so a client gets local days by
  * starting at its local midnight); summaries may span a month even when
  * MAX_RANGE_HOURS is lower. An empty range is not an error here: a timeline
- * with no recordings is an answer.
+ * with no recordings is an answer. Each span and bucket carries its
+ * `activity` (media/activity.ts: bytes per second over the run's median,
+ * mean and peak), null where nothing can be said.
  */
 export const recordingsRoute = apiRoute(
   (limits) => ({
@@ -48,6 +51,7 @@ export const recordingsRoute = apiRoute(
       const spans = mergeSpans(segments, range, API_DEFAULTS.GAP_TOLERANCE_MS);
       const gaps = gapsBetween(spans, range, now);
       const recordedMs = spans.reduce((sum, s) => sum + s.endMs - s.startMs, 0);
+      const activity = segmentActivity(segments);
       const finished = rangeIsOver(deps.config, range.endMs, now);
       c.header(
         "Cache-Control",
@@ -59,7 +63,7 @@ export const recordingsRoute = apiRoute(
         end: formatTime(range.endMs),
         recorded: seconds(recordedMs),
         segments: segments.length,
-        spans: spans.map(spanJson),
+        spans: spans.map((s) => ({ ...spanJson(s), activity: activityOver(activity, s) })),
         gaps: gaps.map(spanJson),
         ...(summary
           ? {
@@ -69,6 +73,7 @@ export const recordingsRoute = apiRoute(
                   ...spanJson(b),
                   recorded: seconds(b.recordedMs),
                   coverage: Math.round((b.recordedMs / (b.endMs - b.startMs)) * 10_000) / 10_000,
+                  activity: activityOver(activity, b),
                 })),
               },
             }
@@ -109,6 +114,28 @@ const SpanSchema = z
   .object({ start: Time, end: Time, duration: z.number().openapi({ description: "Seconds." }) })
   .openapi("Span");
 
+const ActivitySchema = z
+  .object({
+    mean: z
+      .number()
+      .openapi({ description: "Time-weighted mean of the segments' relative rates." }),
+    peak: z.number().openapi({ description: "The busiest segment's relative rate." }),
+  })
+  .nullable()
+  .openapi("Activity", {
+    description:
+      "Bytes per second of the segments relative to their recording run's median (1 = typical, 2 = twice the bytes): a proxy for motion, no frame decoded. Null where no run has 3 segments in the range. See the README's Activity section for its limits.",
+  });
+
+const RecordedSpanSchema = z
+  .object({
+    start: Time,
+    end: Time,
+    duration: z.number().openapi({ description: "Seconds." }),
+    activity: ActivitySchema,
+  })
+  .openapi("RecordedSpan");
+
 const RecordingsSchema = z
   .object({
     channel: z.string(),
@@ -116,7 +143,7 @@ const RecordingsSchema = z
     end: Time,
     recorded: z.number().openapi({ description: "Seconds recorded in the range." }),
     segments: z.int(),
-    spans: z.array(SpanSchema),
+    spans: z.array(RecordedSpanSchema),
     gaps: z.array(SpanSchema),
     summary: z
       .object({
@@ -128,6 +155,7 @@ const RecordingsSchema = z
             duration: z.number(),
             recorded: z.number().openapi({ description: "Seconds recorded in the bucket." }),
             coverage: z.number().openapi({ description: "Recorded share of the bucket, 0 to 1." }),
+            activity: ActivitySchema,
           }),
         ),
       })

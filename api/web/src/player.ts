@@ -1,5 +1,5 @@
 // The light build: no subtitles, alternate audio or DRM, none of which a camera has.
-import Hls from "hls.js/light";
+import Hls, { type HlsConfig } from "hls.js/light";
 import type { ApiClient } from "./api-client";
 
 /**
@@ -15,6 +15,8 @@ export class Player {
     private readonly video: HTMLVideoElement,
     private readonly api: ApiClient,
     private readonly onError: (message: string, status: number | undefined) => void,
+    /** hls.js settings laid over the defaults (the camera wall keeps small buffers). */
+    private readonly extra: Partial<HlsConfig> = {},
   ) {}
 
   static get supported(): boolean {
@@ -40,6 +42,7 @@ export class Player {
           for (const [k, v] of Object.entries(api.headers())) xhr.setRequestHeader(k, v);
         }
       },
+      ...this.extra,
     });
     hls.on(Hls.Events.ERROR, (_event, data) => {
       if (!data.fatal) return;

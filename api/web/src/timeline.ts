@@ -1,9 +1,7 @@
 import { clockTime, localDay } from "./time-format";
+import { panBy, type Span, zoomAround } from "./timeline-view";
 
-export interface Span {
-  startMs: number;
-  endMs: number;
-}
+export type { Span } from "./timeline-view";
 
 export interface TimelineHandlers {
   /** A click: play from this instant. */
@@ -14,9 +12,8 @@ export interface TimelineHandlers {
   onView(view: Span): void;
 }
 
-const MIN_VIEW_MS = 2 * 60_000; // zoomed in: two minutes across
-const MAX_VIEW_MS = 86_400_000; // zoomed out: one day
 const DRAG_PX = 6; // a press that moves less is a click
+const LABEL_PX = 40; // room a tick label needs: none closer than this to the right edge
 const TICK_STEPS = [
   60_000,
   5 * 60_000,
@@ -25,30 +22,33 @@ const TICK_STEPS = [
   3_600_000,
   3 * 3_600_000,
   6 * 3_600_000,
+  12 * 3_600_000,
+  86_400_000,
 ];
 
 /**
- * A day timeline drawn from recorded spans: recorded time in colour, gaps
+ * A timeline drawn from recorded spans: recorded time in colour, gaps
  * empty, hour (or finer) ticks in the viewer's local time. Click to seek,
- * drag to select a range, wheel or the zoom buttons to zoom from a day to a
- * few minutes, shift-wheel or arrow keys to pan.
+ * drag to select a range, wheel or the zoom buttons to zoom from a week to
+ * two minutes (the time under the pointer, or the playhead, stays where it
+ * is), shift-wheel or arrow keys to pan.
  */
 export class Timeline {
   private view: Span;
-  private day: Span;
   private spans: Span[] = [];
   private cursorMs: number | undefined;
   private selection: Span | undefined;
   private press: { x: number; ms: number; dragging: boolean } | undefined;
   private nowEl: HTMLElement | undefined;
   private cursorEl: HTMLElement | undefined;
+  /** When the viewer last zoomed, panned or chose a day (epoch ms). */
+  private touchedAt = 0;
 
   constructor(
     private readonly el: HTMLElement,
     private readonly handlers: TimelineHandlers,
   ) {
-    this.day = { startMs: 0, endMs: MAX_VIEW_MS };
-    this.view = { ...this.day };
+    this.view = { startMs: Date.now() - 3_600_000, endMs: Date.now() };
     el.addEventListener("pointerdown", (e) => this.pointerDown(e));
     el.addEventListener("pointermove", (e) => this.pointerMove(e));
     el.addEventListener("pointerup", (e) => this.pointerUp(e));
@@ -57,12 +57,23 @@ export class Timeline {
     new ResizeObserver(() => this.draw()).observe(el);
   }
 
-  /** Shows a whole local day. */
-  showDay(day: Span): void {
-    this.day = day;
-    this.view = { ...day };
-    this.handlers.onView(this.view);
-    this.draw();
+  /** Shows `view` (a whole local day, the opening view, …). */
+  show(view: Span): void {
+    this.setView(view);
+  }
+
+  /**
+   * Keeps now at the right edge as time passes: a view that ends near now
+   * (within a tenth of its width) slides along, unless the viewer moved it
+   * in the last 15 s (a slide under the pointer would be a surprise).
+   */
+  follow(nowMs: number): void {
+    const { startMs, endMs } = this.view;
+    const width = endMs - startMs;
+    if (nowMs - this.touchedAt < 15_000 || Math.abs(endMs - nowMs) > width * 0.1) return;
+    const end = nowMs + width * 0.02;
+    if (Math.abs(end - endMs) < width * 0.002) return;
+    this.setView({ startMs: end - width, endMs: end });
   }
 
   get visible(): Span {
@@ -85,21 +96,28 @@ export class Timeline {
     this.draw();
   }
 
-  /** Zooms by `factor` (< 1 zooms in) around `centerMs` (default: the cursor or the middle). */
-  zoom(factor: number, centerMs?: number): void {
-    const width = this.view.endMs - this.view.startMs;
-    const next = Math.min(MAX_VIEW_MS, Math.max(MIN_VIEW_MS, width * factor));
-    // Around the given instant, else what is playing, else now (on today's view), else the middle.
+  /**
+   * Zooms by `factor` (< 1 zooms in) keeping `anchorMs` where it is on
+   * screen: the time under the pointer for the wheel; for the buttons and
+   * keys, what is playing, else now, else the middle.
+   */
+  zoom(factor: number, anchorMs?: number): void {
+    const { startMs, endMs } = this.view;
     const now = Date.now();
-    const nowInView = now >= this.view.startMs && now <= this.view.endMs ? now : undefined;
-    const center = centerMs ?? this.cursorInView() ?? nowInView ?? this.view.startMs + width / 2;
-    const ratio = (center - this.view.startMs) / width;
-    this.setView(center - next * ratio, next);
+    const nowInView = now >= startMs && now <= endMs ? now : undefined;
+    const anchor = anchorMs ?? this.cursorInView() ?? nowInView ?? (startMs + endMs) / 2;
+    this.touchedAt = Date.now();
+    this.setView(zoomAround(this.view, factor, anchor));
   }
 
   pan(fraction: number): void {
-    const width = this.view.endMs - this.view.startMs;
-    this.setView(this.view.startMs + width * fraction, width);
+    this.touchedAt = Date.now();
+    this.setView(panBy(this.view, fraction));
+  }
+
+  /** The instant at a viewport x (for tests and tools that point at the timeline). */
+  timeAt(clientX: number): number {
+    return this.msAt(clientX);
   }
 
   private cursorInView(): number | undefined {
@@ -107,10 +125,10 @@ export class Timeline {
     return c !== undefined && c >= this.view.startMs && c <= this.view.endMs ? c : undefined;
   }
 
-  private setView(startMs: number, width: number): void {
-    // Stay inside the day being shown.
-    const start = Math.min(Math.max(startMs, this.day.startMs), this.day.endMs - width);
-    this.view = { startMs: Math.round(start), endMs: Math.round(start + width) };
+  private setView(view: Span): void {
+    this.view = { startMs: Math.round(view.startMs), endMs: Math.round(view.endMs) };
+    this.el.dataset.viewStart = String(this.view.startMs);
+    this.el.dataset.viewEnd = String(this.view.endMs);
     this.handlers.onView(this.view);
     this.draw();
   }
@@ -201,12 +219,15 @@ export class Timeline {
       TICK_STEPS.find((s) => width / s <= maxTicks) ?? TICK_STEPS[TICK_STEPS.length - 1]!;
     // Ticks fall on local clock times (whole hours, minutes).
     const offset = new Date(startMs).getTimezoneOffset() * 60_000;
+    const pxPerMs = this.el.clientWidth / width;
     for (let t = Math.ceil((startMs - offset) / step) * step + offset; t < endMs; t += step) {
       const label =
         step >= 3_600_000 && new Date(t).getHours() === 0
           ? localDay(t).slice(5)
           : clockTime(t).slice(0, 5);
-      add("tick", t, undefined, label);
+      // A label too near the right edge would be cut off: its line alone.
+      const fits = (endMs - t) * pxPerMs >= LABEL_PX;
+      add("tick", t, undefined, fits ? label : undefined);
     }
     for (const s of this.spans) {
       if (s.endMs <= startMs || s.startMs >= endMs) continue;

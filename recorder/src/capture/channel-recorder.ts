@@ -42,6 +42,7 @@ import { FFMPEG_PID_NAME, stopLeftoverFfmpeg } from "./leftover-ffmpeg";
 import { mediaEntry } from "./media-entry";
 import { rtmpPeerAddress } from "./rtmp-peer";
 import { RunClock } from "./run-clock";
+import { type RunEndReason, stopReasonWord } from "./run-end-reason";
 import { checkSource, SOURCE_WAIT_BACKOFF, type SourceCheck } from "./source-check";
 import { StreamInfoParser } from "./stream-info";
 import {
@@ -127,8 +128,10 @@ export interface RunEndedEvent {
   run: number;
   /** Wall-clock end of the run's last segment. */
   endMs: number;
-  /** `stopped`, `source ended (exit 0)`, `stall`, `re-anchored: drift 1520 ms`, … */
-  reason: string;
+  /** One word (run-end-reason.ts): `shutdown`, `source-lost`, `stall`, … */
+  reason: RunEndReason;
+  /** The particulars: ffmpeg's exit and last line, the drift measured, … */
+  detail?: string;
   segments: number;
 }
 
@@ -312,9 +315,9 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
    * Stops gracefully: ffmpeg finalizes its current segment (SIGINT, then
    * SIGTERM and SIGKILL on timers), the last segment is handed over as
    * complete, and the promise settles once ffmpeg is gone. `reason` ends the
-   * run's record ("stopped", "disabled").
+   * run's record ("shutdown", "disabled").
    */
-  async stop(reason = "stopped"): Promise<void> {
+  async stop(reason: "shutdown" | "disabled" = "shutdown"): Promise<void> {
     this.stopping = true;
     this.abort.abort();
     if (this.current) this.kill(this.current, reason);
@@ -427,7 +430,7 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
     this.setSourceState(
       this.opts.channel.source.kind === "rtmp" ? "waiting for publisher" : "connecting",
     );
-    if (this.stopping) this.kill(attempt, "stopped");
+    if (this.stopping) this.kill(attempt, "shutdown");
     const exit = await proc.exited;
     attempt.exit = exit;
     this.clearWatchdog();
@@ -436,7 +439,14 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
     await attempt.pidFile;
     await attempt.output.finish();
     if (attempt.run !== undefined) {
-      this.endRun(attempt, attempt.killReason ?? describeExit(attempt));
+      if (attempt.killReason !== undefined)
+        this.endRun(attempt, stopReasonWord(attempt.killReason), attempt.killReason);
+      else
+        this.endRun(
+          attempt,
+          attempt.segments > 0 ? "source-lost" : "ffmpeg-error",
+          describeExit(attempt),
+        );
     }
     this.current = undefined;
     return attempt;
@@ -528,7 +538,11 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
     if (when.scale !== attempt.scale) {
       // Times of the two scales never mix in one run.
       if (attempt.run !== undefined)
-        this.endRun(attempt, when.scale === "wall" ? "clock synchronised" : "clock not trusted");
+        this.endRun(
+          attempt,
+          "clock-change",
+          when.scale === "wall" ? "clock synchronised" : "clock not trusted",
+        );
       attempt.run = undefined;
       attempt.scale = when.scale;
       attempt.runClock = new RunClock(this.opts.maxDriftMs);
@@ -548,7 +562,7 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
     }
     let newRun = false;
     if (placed.newRun) {
-      if (attempt.run !== undefined) this.endRun(attempt, `re-anchored: ${placed.reason}`);
+      if (attempt.run !== undefined) this.endRun(attempt, "re-anchored", placed.reason);
       attempt.run = state.takeRun();
       attempt.runStartMs = placed.startMs;
       attempt.runSegments = 0;
@@ -649,18 +663,19 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
     return media;
   }
 
-  private endRun(attempt: Attempt, reason: string): void {
+  private endRun(attempt: Attempt, reason: RunEndReason, detail?: string): void {
     if (attempt.run === undefined) return;
     const ended: RunEndedEvent = {
       channel: this.opts.channel.name,
       run: attempt.run,
       endMs: attempt.runEndMs ?? attempt.runStartMs ?? this.clock(),
       reason,
+      ...(detail !== undefined && detail !== reason ? { detail } : {}),
       segments: attempt.runSegments,
     };
     if (attempt.scale === "mono") this.heldRunEvents.push({ kind: "runEnded", event: ended });
     else this.emit("runEnded", ended);
-    this.log.info({ run: attempt.run, reason, segments: attempt.runSegments }, "run ended");
+    this.log.info({ run: attempt.run, reason, detail, segments: attempt.runSegments }, "run ended");
   }
 
   /**
@@ -831,7 +846,7 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
       }
       const attempt = this.newAttempt(id, dir, { watch: false });
       const partial = await attempt.output.finish();
-      if (attempt.run !== undefined) this.endRun(attempt, "recovered after restart");
+      if (attempt.run !== undefined) this.endRun(attempt, "unknown", "recovered after restart");
       this.log.info(
         { dir, recovered: attempt.segments, partial: partial.length },
         "recovered incoming folder",

@@ -136,4 +136,30 @@ describe("parseRecorderArgs", () => {
       ]);
     }
   });
+
+  it("refuses an empty source, never recording the test pattern instead, and names the variable it came from", () => {
+    const problemsOf = (argv: string[], env: Record<string, string | undefined> = {}) => {
+      try {
+        parseRecorderArgs(argv, env);
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return (err as ConfigError).problems;
+      }
+      throw new Error(`expected a configuration error for ${argv.join(" ")}`);
+    };
+    expect(problemsOf(["capture", "--source", "", "--out", "d"])).toEqual([
+      "--source is empty: give test, /dev/videoN, rtsp://… or rtmp://… (a shell variable that is not set expands to nothing)",
+    ]);
+    expect(problemsOf(["capture", "--source-var", "RTSP_URL", "--out", "d"])[0]).toMatch(
+      /^RTSP_URL is not set: set it to the source, e\.g\. RTSP_URL=rtsp:\/\//,
+    );
+    expect(
+      problemsOf(["capture", "--source-var", "RTSP_URL", "--out", "d"], { RTSP_URL: " " })[0],
+    ).toMatch(/^RTSP_URL is empty/);
+    expect(problemsOf(["probe", "--url", ""])[0]).toMatch(/^--url is empty/);
+    const ok = parseRecorderArgs(["capture", "--source-var", "CAM", "--out", "d"], {
+      CAM: "rtsp://cam/s",
+    });
+    expect(ok).toMatchObject({ kind: "capture", env: { SOURCE: "rtsp://cam/s" } });
+  });
 });

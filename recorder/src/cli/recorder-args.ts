@@ -10,8 +10,8 @@ import pkg from "../../package.json" with { type: "json" };
 
 /**
  * `pnpm recorder …` as data: argv in, the command to run (or the help or
- * version text to print) out, nothing read from the environment, the disk or
- * S3. A mistake in the arguments is a UsageError (exit 2) naming it; `capture`
+ * version text to print) out, nothing read from the disk or S3 (and from the
+ * environment only the variable `--source-var` names, passed in). A mistake in the arguments is a UsageError (exit 2) naming it; `capture`
  * option values that are present but wrong stay a ConfigError, as before.
  */
 
@@ -51,8 +51,11 @@ Ctrl-C and prints what it captured. Exits 0 when at least one segment was made.
 
 Options:
   --source SOURCE       test | /dev/videoN | rtsp://… | rtmp://ADDRESS:PORT/APP/KEY (else SOURCE)
+  --source-var NAME     read the source from the environment variable NAME
+                        (pnpm capture:rtsp reads RTSP_URL this way)
   --out DIR             the folder the segments go to (required)
-  --duration SECONDS    stop after this long (default: until Ctrl-C)
+  --duration SECONDS    record this many seconds of video, to within one
+                        segment (default: until Ctrl-C)
   --segment SECONDS     segment length (else TARGET_DURATION)
   --channel NAME        channel name in the segment names (else CHANNEL)
   --video-size WxH      test and V4L2 sources
@@ -99,6 +102,7 @@ const SPECS = {
     options: {
       help: HELP,
       source: str,
+      "source-var": str,
       out: str,
       duration: str,
       segment: str,
@@ -135,7 +139,10 @@ const CAPTURE_ENV: Record<string, string> = {
  * a missing or unknown command, an unknown option or a missing value, and a
  * ConfigError for capture values that are wrong (`--duration abc`).
  */
-export function parseRecorderArgs(argv: readonly string[]): RecorderCommand {
+export function parseRecorderArgs(
+  argv: readonly string[],
+  env: Record<string, string | undefined> = {},
+): RecorderCommand {
   const [first, ...rest] = argv;
   if (first === undefined) {
     throw new UsageError("recorder", "command", "missing command (run, capture or probe)");
@@ -157,19 +164,53 @@ export function parseRecorderArgs(argv: readonly string[]): RecorderCommand {
     case "run":
       return { kind: "run", ...(v.config !== undefined ? { configFile: v.config } : {}) };
     case "probe":
+      for (const flag of ["device", "url"] as const) {
+        if (v[flag] !== undefined && v[flag].trim() === "")
+          throw new ConfigError(
+            [
+              `--${flag} is empty: give ${flag === "url" ? "an rtsp://… URL" : "a device such as /dev/video0"}, or leave --${flag} out to list every camera (a shell variable that is not set expands to nothing)`,
+            ],
+            "probe options",
+          );
+      }
       return {
         kind: "probe",
         ...(v.device !== undefined ? { device: v.device } : {}),
         ...(v.url !== undefined ? { url: v.url } : {}),
       };
     case "capture":
-      return { kind: "capture", ...captureArgs(v, parsed.values.json === true) };
+      return { kind: "capture", ...captureArgs(v, parsed.values.json === true, env) };
   }
 }
 
-function captureArgs(v: Record<string, string | undefined>, json: boolean): CaptureArgs {
+function captureArgs(
+  v: Record<string, string | undefined>,
+  json: boolean,
+  environment: Record<string, string | undefined>,
+): CaptureArgs {
   const problems: string[] = [];
   if (!v.out) problems.push("--out is required: the folder the segments go to");
+  // An empty source is refused, never taken as "no source given" (which would
+  // quietly record the test pattern): `--source "$CAMERA"` with CAMERA unset.
+  if (v.source !== undefined && v["source-var"] !== undefined) {
+    problems.push("--source and --source-var are both given: use one");
+  } else if (v.source !== undefined && v.source.trim() === "") {
+    problems.push(
+      "--source is empty: give test, /dev/videoN, rtsp://… or rtmp://… (a shell variable that is not set expands to nothing)",
+    );
+  } else if (v["source-var"] !== undefined) {
+    const name = v["source-var"];
+    const value = environment[name]?.trim() ?? "";
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      problems.push(`--source-var must name an environment variable, got "${name}"`);
+    } else if (value === "") {
+      problems.push(
+        `${name} is ${environment[name] === undefined ? "not set" : "empty"}: set it to the source, e.g. ${name}=${name.startsWith("RTSP") ? "rtsp://user:pass@192.0.2.10:554/stream1" : "/dev/video0"}`,
+      );
+    } else {
+      v.source = value;
+    }
+  }
   let durationS: number | undefined;
   if (v.duration !== undefined) {
     durationS = Number(v.duration);

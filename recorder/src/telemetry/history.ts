@@ -105,6 +105,7 @@ export class RunHistory {
     run: number;
     endMs: number;
     reason: string;
+    detail?: string;
   }): RunRecord | undefined {
     const entry = this.runs.get(id(e.channel, e.run));
     if (!entry) return undefined;
@@ -112,6 +113,7 @@ export class RunHistory {
       ...entry.record,
       endedAt: formatTime(e.endMs),
       endReason: e.reason,
+      ...(e.detail !== undefined ? { endDetail: e.detail.slice(0, 300) } : {}),
       updatedAt: formatTime(this.clock()),
     };
     this.runs.delete(id(e.channel, e.run));

@@ -1,0 +1,141 @@
+import { execFile, execFileSync } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { type StoredSegment, thumbnailKey } from "@kiroku/shared";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { thumbnailArgs } from "../../recorder/src/capture/thumbnail-args";
+import { type ApiProcess, startApiProcess } from "../helpers/api-server";
+import { CHROMIUM_ARGS } from "../helpers/player";
+import { type RecordedBucket, startRecordedBucket } from "../helpers/recorded-bucket";
+
+/**
+ * The web page's filmstrip and hover preview in Chromium (UTC), against
+ * the API process and the embedded S3 server holding the standard
+ * recording (two runs of three 2 s segments around noon) with a real
+ * thumbnail per segment. The page is zoomed in to its two-minute view; a
+ * screenshot goes to test-artifacts/web-moments.png.
+ */
+const run = promisify(execFile);
+const root = path.resolve(import.meta.dirname, "../..");
+const BUCKET = "kiroku-web-moments";
+const TOKEN = "moments-token-0123456789";
+// Inside the two-minute view centred on noon that ten zoom-ins of the day end at.
+const T0 = Date.UTC(2026, 10, 22, 11, 59, 30);
+let bucket: RecordedBucket;
+let segments: StoredSegment[];
+let api: ApiProcess;
+let profile: string;
+let context: BrowserContext;
+let page: Page;
+
+beforeAll(async () => {
+  execFileSync(process.execPath, [path.join(root, "scripts/build.mjs"), "api"], {
+    cwd: root,
+    stdio: "ignore",
+  });
+  bucket = await startRecordedBucket({ bucket: BUCKET, startMs: T0 });
+  segments = bucket.segments;
+  for (const seg of segments) {
+    const res = await bucket.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: seg.key }));
+    const ts = path.join(bucket.work, `${seg.seq}.ts`);
+    const jpg = path.join(bucket.work, `${seg.seq}.jpg`);
+    await writeFile(ts, await res.Body!.transformToByteArray());
+    await run("ffmpeg", thumbnailArgs(ts, jpg, 160));
+    await bucket.s3.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: thumbnailKey("movie", seg),
+        Body: await readFile(jpg),
+        ContentType: "image/jpeg",
+      }),
+    );
+  }
+  api = await startApiProcess({ ...bucket.env, TARGET_DURATION: "2", API_TOKEN: TOKEN });
+  profile = await mkdtemp(path.join(os.tmpdir(), "kiroku-moments-chromium-"));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1100, height: 900 },
+    timezoneId: "UTC",
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  await page.goto(`${api.url}/#token=${TOKEN}&channel=cam1`);
+  await page.locator("#day").fill("2026-11-22");
+  await page.locator("#day").dispatchEvent("change");
+  for (let i = 0; i < 10; i++) await page.locator("#zoom-in").click();
+}, 180_000);
+
+afterAll(async () => {
+  await context?.close().catch(() => {});
+  if (profile) await rm(profile, { recursive: true, force: true });
+  await api?.stop();
+  await bucket?.cleanup();
+});
+
+/** The x of an instant on the timeline, from the view the page shows (two minutes around noon). */
+async function xOf(ms: number): Promise<{ x: number; y: number }> {
+  const box = (await page.locator("#timeline").boundingBox())!;
+  const view = {
+    startMs: Date.UTC(2026, 10, 22, 11, 59, 0),
+    endMs: Date.UTC(2026, 10, 22, 12, 1, 0),
+  };
+  return {
+    x: box.x + ((ms - view.startMs) / (view.endMs - view.startMs)) * box.width,
+    y: box.y + box.height / 2,
+  };
+}
+
+it("shows a filmstrip of the segments' thumbnails, each placed at its time", async () => {
+  const strip = page.locator(".filmstrip img");
+  await expect.poll(() => strip.count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+  const times = (await strip.evaluateAll((imgs) =>
+    imgs.map((i) => Number((i as HTMLImageElement).dataset.time)),
+  )) as number[];
+  const starts = new Set(segments.map((s) => s.startMs));
+  expect(times.every((t) => starts.has(t))).toBe(true);
+  expect(times[0]).toBe(segments[0]!.startMs);
+  // Each image has loaded (a real JPEG through its URL) and sits at its time's x.
+  await expect
+    .poll(() =>
+      strip.evaluateAll((imgs) => imgs.every((i) => (i as HTMLImageElement).naturalWidth === 160)),
+    )
+    .toBe(true);
+  const first = (await strip.first().boundingBox())!;
+  expect(Math.abs(first.x - (await xOf(times[0]!)).x)).toBeLessThan(2);
+});
+
+it("previews the image of the segment under the pointer, with its time, and none where nothing was recorded", async () => {
+  const preview = page.locator(".moment-preview");
+  for (const seg of [segments[1]!, segments[4]!]) {
+    const { x, y } = await xOf(seg.startMs + 1_000);
+    await page.mouse.move(x, y);
+    await expect
+      .poll(() => preview.locator("img").getAttribute("data-time"), { timeout: 15_000 })
+      .toBe(String(seg.startMs));
+    expect(await preview.isVisible()).toBe(true);
+    expect(await preview.locator("span").textContent()).toBe(
+      new Date(seg.startMs).toISOString().slice(11, 19),
+    );
+  }
+  await mkdir(path.join(root, "test-artifacts"), { recursive: true });
+  await page.screenshot({ path: path.join(root, "test-artifacts/web-moments.png") });
+  // Far from any recording (40 s after the last one): no image, no preview.
+  const { x, y } = await xOf(bucket.endMs + 40_000);
+  await page.mouse.move(x, y);
+  await expect.poll(() => preview.isVisible(), { timeout: 15_000 }).toBe(false);
+});
+
+it("offers Download MP4 beside Download clip", async () => {
+  const clip = page.locator("#clip-button");
+  const mp4 = page.locator("#mp4-button");
+  expect(await mp4.textContent()).toBe("Download MP4");
+  expect(
+    await page.evaluate(() => document.getElementById("clip-button")!.nextElementSibling!.id),
+  ).toBe("mp4-button");
+  expect(await clip.count()).toBe(1);
+});
