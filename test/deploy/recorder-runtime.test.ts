@@ -21,8 +21,9 @@ describe("the recorder's runtime settings", () => {
     const execStart =
       /^ExecStart=\/usr\/bin\/node (.*?) \/opt\/kiroku\/recorder\/cli\.js run$/m.exec(unit);
     expect(execStart?.[1]).toBe(RECORDER_NODE_FLAGS);
+    // `exec`: Ctrl-C reaches node itself, and pnpm reports no ELIFECYCLE.
     expect(scripts.recorder).toBe(
-      `${RECORDER_MALLOC_ENV} node ${RECORDER_NODE_FLAGS} recorder/dist/cli.js`,
+      `${RECORDER_MALLOC_ENV} exec node ${RECORDER_NODE_FLAGS} recorder/dist/cli.js`,
     );
     const malloc = Object.entries(envPairs(RECORDER_MALLOC_ENV));
     expect(malloc.map(([name]) => name)).toEqual([
