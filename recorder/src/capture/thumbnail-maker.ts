@@ -22,6 +22,15 @@ export interface ThumbnailMakerOptions {
 const EXTRACT_TIMEOUT_MS = 20_000;
 
 /**
+ * Segments of a channel linked and waiting for their thumbnail, at most.
+ * Each link holds a whole segment on the disk (its bytes stay while any
+ * name is left, even once the segment is uploaded or dropped): a machine
+ * too busy to keep up skips thumbnails rather than pinning segments the
+ * disk guard believes it freed.
+ */
+export const MAX_PENDING_PER_CHANNEL = 2;
+
+/**
  * Makes one small JPEG of each completed segment's first keyframe.
  *
  * `take` runs inside the "segment complete" hand-over, before the segment
@@ -38,15 +47,26 @@ const EXTRACT_TIMEOUT_MS = 20_000;
 export class ThumbnailMaker {
   private chain: Promise<void> = Promise.resolve();
   private stopped = false;
+  private readonly pending = new Map<string, number>();
   /** Extractions done (for the bench and metrics). */
   made = 0;
   failed = 0;
+  /** Segments given no thumbnail because extraction was behind (MAX_PENDING_PER_CHANNEL). */
+  skipped = 0;
 
   constructor(private readonly opts: ThumbnailMakerOptions) {}
 
   /** Links a completed segment for extraction; synchronous, so it happens before the uploader sees it. */
   take(seg: CompletedSegment): void {
     if (this.stopped) return;
+    if ((this.pending.get(seg.channel) ?? 0) >= MAX_PENDING_PER_CHANNEL) {
+      this.skipped++;
+      this.opts.log.warn(
+        { channel: seg.channel, segment: path.basename(seg.path) },
+        "no thumbnail for this segment: extraction is behind (the machine is busy)",
+      );
+      return;
+    }
     const spool = thumbnailSpool(this.opts.spoolDir, seg.channel);
     const link = path.join(spool.work, path.basename(seg.path));
     try {
@@ -88,15 +108,22 @@ export class ThumbnailMaker {
   }
 
   private enqueue(channel: string, link: string): void {
+    this.pending.set(channel, (this.pending.get(channel) ?? 0) + 1);
     this.chain = this.chain.then(async () => {
-      await this.extract(channel, link).catch((err) => {
-        this.failed++;
-        this.opts.log.warn(
-          { err: String(err), channel, segment: path.basename(link) },
-          "no thumbnail for this segment: its first keyframe did not decode",
-        );
-      });
-      await unlink(link).catch(() => {});
+      try {
+        // The disk guard removes waiting links first when the disk fills.
+        if (!(await stat(link).catch(() => undefined))) return;
+        await this.extract(channel, link).catch((err) => {
+          this.failed++;
+          this.opts.log.warn(
+            { err: String(err), channel, segment: path.basename(link) },
+            "no thumbnail for this segment: its first keyframe did not decode",
+          );
+        });
+        await unlink(link).catch(() => {});
+      } finally {
+        this.pending.set(channel, (this.pending.get(channel) ?? 1) - 1);
+      }
     });
   }
 

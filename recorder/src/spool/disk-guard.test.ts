@@ -10,6 +10,7 @@ import { type DeleteEvent, DiskGuard, type DiskGuardOptions } from "./disk-guard
 import { heldFileName } from "./held-segments";
 import { folderBytes } from "./spool";
 import { channelSpool, queueFileName } from "./spool-layout";
+import { thumbnailSpool } from "./thumbnail-spool";
 
 /**
  * The disk guard's drop order with a real spool folder in a temp dir and the
@@ -166,6 +167,26 @@ describe("DiskGuard", () => {
     const usage = await guard.check();
     expect(order(deleted)).toEqual(["queued:s1"]);
     expect(usage.spoolBytes).toBe(50 * KB);
+  });
+
+  it("gives up waiting thumbnails first: their links would keep dropped segments on the disk", async () => {
+    // Six queued segments, each also linked for a thumbnail not made yet (a busy machine).
+    const work = thumbnailSpool(spoolDir, "cam").work;
+    await mkdir(work, { recursive: true });
+    for (let seq = 1; seq <= 6; seq++) {
+      const seg = await queued(seq);
+      await link(seg.path, path.join(work, path.basename(seg.path)));
+    }
+    const { s3, uploader, guard, deleted } = setup({ maxBytes: 50 * KB });
+    guard.noteSegment(10 * KB);
+    await uploader.resume();
+    await s3.waitFor(1);
+    const usage = await guard.check();
+    // Measured independently (du-style, by inode): within the bound after one check.
+    expect(await folderBytes(spoolDir)).toBeLessThanOrEqual(50 * KB - 2 * 10 * KB);
+    expect(usage.spoolBytes).toBe(await folderBytes(spoolDir));
+    expect(order(deleted)).toEqual(["queued:s1", "queued:s2", "queued:s3"]);
+    expect(await readdir(work)).toEqual([]);
   });
 
   it("never drops a segment while it is being uploaded, even the oldest", async () => {

@@ -5,6 +5,7 @@ import type { CompletedSegment } from "./completed-segment";
 import { type HeldSegment, scanHeld } from "./held-segments";
 import { folderBytes, listFiles, type SpoolFile, spooledChannels } from "./spool";
 import { channelSpool } from "./spool-layout";
+import { thumbnailSpool } from "./thumbnail-spool";
 
 /** Segments of room kept free below the bounds (see DiskGuardOptions). */
 export const HEADROOM_SEGMENTS = 2;
@@ -26,6 +27,9 @@ export const HEADROOM_SEGMENTS = 2;
  * moment, and counting it twice would drop a segment for nothing. When a
  * bound would be crossed it deletes, in order:
  *
+ * 0. `thumbnails/work/` links (a segment waiting for its thumbnail): the
+ *    link holds the segment's bytes even once the segment itself is dropped
+ *    or uploaded, so under pressure the thumbnail is given up first;
  * 1. `partial/` files (never uploaded, kept only for inspection), oldest first;
  * 2. `quarantine/` files (not decodable video, kept only for inspection), oldest first;
  * 3. `uploaded/` copies (already safe in S3), oldest first;
@@ -153,8 +157,11 @@ export class DiskGuard {
     const partials: (SpoolFile & { channel: string })[] = [];
     const held: HeldSegment[] = [];
     const quarantined: (SpoolFile & { channel: string })[] = [];
+    const thumbnailLinks: (SpoolFile & { channel: string })[] = [];
     for (const channel of channels) {
       const spool = channelSpool(spoolDir, channel);
+      for (const f of await listFiles(thumbnailSpool(spoolDir, channel).work))
+        thumbnailLinks.push({ ...f, channel });
       held.push(...(await scanHeld(spool, channel)));
       for (const f of await listFiles(spool.uploaded)) copies.push({ ...f, channel });
       for (const f of await listFiles(spool.partial)) partials.push({ ...f, channel });
@@ -187,6 +194,20 @@ export class DiskGuard {
       if (freeBytes !== null) freeBytes += bytes;
     };
     const byAge = (a: SpoolFile, b: SpoolFile) => a.mtimeMs - b.mtimeMs;
+    for (const f of thumbnailLinks.sort(byAge)) {
+      if (need() <= 0) break;
+      const freed = await bytesFreedByRemoving(f.path);
+      try {
+        await unlink(f.path);
+      } catch {
+        continue;
+      }
+      removed(freed);
+      this.opts.log.warn(
+        { channel: f.channel, file: path.basename(f.path), reason: reason() },
+        "gave up a segment's thumbnail to keep the disk from filling",
+      );
+    }
     for (const [kind, files] of [
       ["partial", partials.sort(byAge)],
       ["quarantined", quarantined.sort(byAge)],
