@@ -279,7 +279,8 @@ describe("a clock that starts at 1970 and steps to the real time after 20 s", ()
     expect(heldSegs.every((seg) => seg.run === heldRun.run)).toBe(true);
     expect(Date.parse(heldRun.startedAt)).toBe(heldSegs[0]!.startMs);
     expect(Date.parse(heldRun.endedAt)).toBe(lastHeld.startMs + lastHeld.durationMs);
-    expect(heldRun.endReason).toBe("clock synchronised");
+    expect(heldRun.endReason).toBe("clock-change");
+    expect(heldRun.endDetail).toBe("clock synchronised");
 
     observing = false;
     await Promise.all([watchHeld, watchBucket]);
