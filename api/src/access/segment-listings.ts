@@ -1,6 +1,5 @@
 import { overlaps, type StoredSegment } from "@kiroku/shared";
-import { asSharedS3Work } from "../http/shared-s3-work";
-import { SingleFlight } from "../http/single-flight";
+import { SharedS3Flight } from "../http/shared-s3-work";
 import type { TimeRange } from "../http/time-range";
 
 /**
@@ -41,7 +40,7 @@ interface Listing {
 }
 
 export class SegmentListings {
-  readonly #flight = new SingleFlight<Listing>();
+  readonly #flight = new SharedS3Flight<Listing>();
   readonly #recent = new Map<string, Listing>();
   readonly #ranges = new Map<string, Listing & { final: boolean }>();
   #finalSegments = 0;
@@ -109,8 +108,7 @@ export class SegmentListings {
   }
 
   async #load(range: TimeRange, atMs: number, load: LoadListing): Promise<Listing> {
-    // Shared by every caller: not stopped when the one that started it goes away.
-    const segments = await asSharedS3Work(() => load(range));
+    const segments = await load(range);
     return { fromMs: range.startMs, toMs: range.endMs, atMs, segments };
   }
 

@@ -1,6 +1,5 @@
 import type { ApiDeps } from "../access/context";
-import { asSharedS3Work } from "../http/shared-s3-work";
-import { SingleFlight } from "../http/single-flight";
+import { SharedS3Flight } from "../http/shared-s3-work";
 
 /**
  * How long a channel's metadata objects (settings, heartbeat) are reused
@@ -19,7 +18,7 @@ interface Entry {
 // Keyed by the app's deps: each app (and each test's app) has its own cache, no global state.
 const caches = new WeakMap<ApiDeps, Map<string, Entry>>();
 // Concurrent reads of one key share one GET (a burst of cold playlist requests).
-const flights = new WeakMap<ApiDeps, SingleFlight<unknown>>();
+const flights = new WeakMap<ApiDeps, SharedS3Flight<unknown>>();
 
 function cacheOf(deps: ApiDeps): Map<string, Entry> {
   let cache = caches.get(deps);
@@ -41,12 +40,11 @@ export async function cachedMeta<T>(
   if (hit && now - hit.atMs < META_CACHE_MS && now >= hit.atMs) return hit.value as T;
   let flight = flights.get(deps);
   if (!flight) {
-    flight = new SingleFlight();
+    flight = new SharedS3Flight();
     flights.set(deps, flight);
   }
   return (await flight.run(key, async () => {
-    // Shared by concurrent callers: not stopped when the one that started it goes away.
-    const value = await asSharedS3Work(read);
+    const value = await read();
     rememberMeta(deps, key, value);
     return value;
   })) as T;

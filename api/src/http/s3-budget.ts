@@ -113,6 +113,11 @@ export class S3Work {
 
 const currentWork = new AsyncLocalStorage<S3Work>();
 
+/** The unit of S3 work the caller runs in (its HTTP request's), if any. */
+export function currentS3Work(): S3Work | undefined {
+  return currentWork.getStore();
+}
+
 /** Runs `fn` (an HTTP request's handling) as one unit of S3 work. */
 export function runWithS3Work<T>(work: S3Work, fn: () => T): T {
   return currentWork.run(work, fn);
