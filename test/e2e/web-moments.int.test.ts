@@ -139,3 +139,40 @@ it("offers Download MP4 beside Download clip", async () => {
   ).toBe("mp4-button");
   expect(await clip.count()).toBe(1);
 });
+
+it("passes the wheel on the filmstrip to the timeline, which stays where it is as the thumbnails give way to a note", async () => {
+  const timeline = page.locator("#timeline");
+  const strip = page.locator(".filmstrip");
+  const before = (await timeline.boundingBox())!;
+  const stripBox = (await strip.boundingBox())!;
+  const viewOf = () =>
+    timeline.evaluate((el) => ({
+      startMs: Number((el as HTMLElement).dataset.viewStart),
+      endMs: Number((el as HTMLElement).dataset.viewEnd),
+    }));
+  const fraction = 0.4;
+  await page.mouse.move(stripBox.x + stripBox.width * fraction, stripBox.y + stripBox.height / 2);
+  // Wheel out over the filmstrip until the view is wider than two hours.
+  for (let i = 0; i < 30; i++) {
+    const view = await viewOf();
+    if (view.endMs - view.startMs > 2 * 3_600_000) break;
+    const under = view.startMs + (view.endMs - view.startMs) * fraction;
+    await page.mouse.wheel(0, 300);
+    await page.waitForFunction(
+      (start) => Number(document.getElementById("timeline")!.dataset.viewStart) !== start,
+      view.startMs,
+    );
+    const after = await viewOf();
+    const width = after.endMs - after.startMs;
+    expect(width).toBeGreaterThan(view.endMs - view.startMs);
+    // The time under the pointer stays under it, as on the timeline itself.
+    expect(Math.abs(after.startMs + width * fraction - under) / width).toBeLessThan(0.01);
+  }
+  const wide = await viewOf();
+  expect(wide.endMs - wide.startMs).toBeGreaterThan(2 * 3_600_000);
+  await expect.poll(() => strip.locator("img").count(), { timeout: 15_000 }).toBe(0);
+  expect(await strip.locator(".filmstrip-note").textContent()).toMatch(/2 h/);
+  // Neither the timeline nor the filmstrip's row moved or changed size.
+  expect(await timeline.boundingBox()).toEqual(before);
+  expect(await strip.boundingBox()).toEqual(stripBox);
+});

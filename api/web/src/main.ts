@@ -102,7 +102,9 @@ const timeline = new Timeline($("timeline"), {
   onSeek: (ms) => seek(ms),
   onSelect: (range) => select(range),
   onView: (view) => {
-    dayInput.value = localDay(Math.min(view.endMs, Date.now()));
+    // The day of the view's last instant (its end is exclusive: a whole day ends at the next midnight).
+    dayInput.value = localDay(Math.min(view.endMs - 1, Date.now()));
+    moments.place(view);
     void loadRecordings(view);
   },
 });
@@ -180,13 +182,15 @@ function openChannel(name: string): void {
 /** Opens the timeline on the last hours that hold recordings, now at the right edge. */
 async function openTimeline(name: string): Promise<void> {
   const now = Date.now();
+  // A day chosen or a zoom made while the recordings were on their way stays.
+  const moved = () => timeline.lastMovedMs >= now;
   let recent: Span[] = [];
   try {
     recent = await fetchSpans(name, { startMs: now - OPENING_LOOKBACK_MS, endMs: now });
   } catch {
     // shown by the timeline's own load below
   }
-  if (name !== channel) return;
+  if (name !== channel || moved()) return;
   const last = channels.find((c) => c.name === name)?.lastSegmentTime;
   timeline.show(openingView(recent, Date.now(), last ? Date.parse(last) : undefined));
 }
@@ -442,10 +446,10 @@ function wire(): void {
   const shiftDay = (days: number) => {
     const d = new Date(localMidnight(dayInput.value));
     d.setDate(d.getDate() + days);
-    timeline.show(dayOf(localDay(d.getTime())));
+    timeline.choose(dayOf(localDay(d.getTime())));
   };
   dayInput.addEventListener("change", () => {
-    if (dayInput.value) timeline.show(dayOf(dayInput.value));
+    if (dayInput.value) timeline.choose(dayOf(dayInput.value));
   });
   $("day-prev").addEventListener("click", () => shiftDay(-1));
   $("day-next").addEventListener("click", () => shiftDay(1));

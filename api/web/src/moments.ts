@@ -8,6 +8,13 @@ import type { Span } from "./timeline";
  * pointer (mouse hover, or a finger dragging on the timeline) with its
  * time, and "Download MP4" beside "Download clip". It only reads the
  * timeline's element and view; clicks on the timeline still play from there.
+ *
+ * The filmstrip keeps its row at every zoom (a note stands in for the
+ * thumbnails when the view is wider than two hours or has none): were it to
+ * appear and vanish, the timeline would jump under the pointer as the wheel
+ * crosses two hours. It is the same width as the timeline and shares its
+ * time axis, so the wheel, a click or a drag on it act on the timeline, and
+ * hovering it previews too. The preview lets every pointer event through.
  */
 export interface MomentsOptions {
   api: ApiClient;
@@ -24,6 +31,10 @@ export interface MomentsOptions {
 export const FILMSTRIP_MAX_VIEW_MS = 2 * 3_600_000;
 /** About one tile per this many pixels of timeline. */
 const TILE_PX = 96;
+/** The preview's width before it has been shown once (its image is 160 px). */
+const PREVIEW_PX = 172;
+const WIDE_NOTE = "Zoom in to 2 h or less for thumbnails";
+const NONE_NOTE = "No thumbnails in this view";
 
 interface Image {
   timeMs: number;
@@ -43,8 +54,9 @@ export class Moments {
   constructor(private readonly opts: MomentsOptions) {
     this.strip = document.createElement("div");
     this.strip.className = "filmstrip";
-    this.strip.hidden = true;
+    this.strip.setAttribute("aria-hidden", "true"); // the timeline is the control; these are pictures of it
     opts.timelineEl.after(this.strip);
+    this.note(WIDE_NOTE);
     this.preview = document.createElement("div");
     this.preview.className = "moment-preview";
     this.preview.hidden = true;
@@ -53,11 +65,26 @@ export class Moments {
     this.previewTime = document.createElement("span");
     this.preview.append(this.previewImg, this.previewTime);
     opts.timelineEl.parentElement?.append(this.preview);
-    opts.timelineEl.addEventListener("pointermove", (e) => this.hover(e));
-    opts.timelineEl.addEventListener("pointerleave", () => this.hide());
-    opts.timelineEl.addEventListener("pointerup", (e) => {
-      if (e.pointerType !== "mouse") this.hide();
+    for (const el of [opts.timelineEl, this.strip]) {
+      el.addEventListener("pointermove", (e) => this.hover(e));
+      el.addEventListener("pointerleave", () => this.hide());
+      el.addEventListener("pointerup", (e) => {
+        if (e.pointerType !== "mouse") this.hide();
+      });
+    }
+    // The timeline handles what starts on the filmstrip: a press (it then
+    // captures the pointer, so the drag and the release reach it) and the wheel.
+    this.strip.addEventListener("pointerdown", (e) => {
+      opts.timelineEl.dispatchEvent(new PointerEvent("pointerdown", e));
     });
+    this.strip.addEventListener(
+      "wheel",
+      (e) => {
+        e.preventDefault();
+        opts.timelineEl.dispatchEvent(new WheelEvent("wheel", e));
+      },
+      { passive: false },
+    );
     const mp4 = document.createElement("button");
     mp4.type = "button";
     mp4.id = "mp4-button";
@@ -73,8 +100,7 @@ export class Moments {
     const request = ++this.request;
     if (!channel || width > FILMSTRIP_MAX_VIEW_MS) {
       this.images = [];
-      this.strip.hidden = true;
-      this.strip.replaceChildren();
+      this.note(WIDE_NOTE);
       return;
     }
     const tiles = Math.max(2, Math.floor(this.opts.timelineEl.clientWidth / TILE_PX));
@@ -95,8 +121,31 @@ export class Moments {
       }));
       this.draw(view);
     } catch {
-      if (request === this.request) this.strip.hidden = true; // no thumbnails: no filmstrip
+      if (request === this.request) {
+        this.images = [];
+        this.note(NONE_NOTE); // no thumbnails (or none readable): the row says so
+      }
     }
+  }
+
+  /**
+   * The view moved: the thumbnails already there move with it at once (the
+   * new ones follow when `refresh` has them), so the strip never lags the
+   * timeline it sits under.
+   */
+  place(view: Span): void {
+    const width = view.endMs - view.startMs;
+    if (width > FILMSTRIP_MAX_VIEW_MS) return;
+    for (const img of this.strip.querySelectorAll("img")) {
+      img.style.left = `${((Number(img.dataset.time) - view.startMs) / width) * 100}%`;
+    }
+  }
+
+  private note(text: string): void {
+    const note = document.createElement("span");
+    note.className = "filmstrip-note";
+    note.textContent = text;
+    this.strip.replaceChildren(note);
   }
 
   private draw(view: Span): void {
@@ -113,7 +162,7 @@ export class Moments {
         return img;
       }),
     );
-    this.strip.hidden = this.images.length === 0;
+    if (this.images.length === 0) this.note(NONE_NOTE);
   }
 
   private hover(e: PointerEvent): void {
@@ -123,7 +172,11 @@ export class Moments {
     const x = Math.min(Math.max(e.clientX - rect.left, 0), rect.width);
     const view = this.opts.view();
     const ms = view.startMs + (x / rect.width) * (view.endMs - view.startMs);
-    this.preview.style.left = `${x}px`;
+    // Centred over the pointer, but whole on screen near either end.
+    const panel = this.opts.timelineEl.offsetParent?.getBoundingClientRect() ?? rect;
+    const half = (this.preview.offsetWidth || PREVIEW_PX) / 2;
+    const left = rect.left + x - panel.left;
+    this.preview.style.left = `${Math.min(Math.max(left, half), panel.width - half)}px`;
     clearTimeout(this.hoverTimer);
     this.hoverTimer = setTimeout(() => void this.show(ms), 80);
   }

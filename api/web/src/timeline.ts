@@ -57,9 +57,20 @@ export class Timeline {
     new ResizeObserver(() => this.draw()).observe(el);
   }
 
-  /** Shows `view` (a whole local day, the opening view, …). */
+  /** Shows `view` (the opening view, …). */
   show(view: Span): void {
     this.setView(view);
+  }
+
+  /** Shows a view the viewer chose (a whole local day): it counts as their move. */
+  choose(view: Span): void {
+    this.touchedAt = Date.now();
+    this.setView(view);
+  }
+
+  /** When the viewer last zoomed, panned or chose a view (epoch ms; 0: never). */
+  get lastMovedMs(): number {
+    return this.touchedAt;
   }
 
   /**
