@@ -211,7 +211,7 @@ describe("recorder process signals and configuration", () => {
       cwd: root,
       encoding: "utf8",
       env: { ...process.env, LOG_LEVEL: "warn", S3_BUCKETNAME: "kiroku-test" },
-      timeout: 20_000,
+      timeout: 60_000, // tsx compiles the CLI first: seconds on a busy machine
     });
     expect(res.status).not.toBe(0);
     expect(res.stderr).toMatch(/channels\[0\]\.inputFormat must be one of/);

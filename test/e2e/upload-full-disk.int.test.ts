@@ -36,6 +36,7 @@ describe("recorder daemon with a small spool and S3 down", () => {
       SPOOL_MAX_BYTES: "1M",
       VIDEO_SIZE: "640x360",
       VIDEO_BITRATE: "1M",
+      THUMBNAILS: "on", // their links pin segments: the guard must count and free them
       METRICS_PORT: String(metricsPort),
     });
     // Sampled until the daemon has exited: its shutdown writes too.

@@ -49,6 +49,10 @@ export function startDaemon(
       STATUS_INTERVAL: "1",
       METRICS_PORT: "0",
       SPOOL_MIN_FREE_BYTES: "0",
+      // One more ffmpeg per 2 s segment: thumbnails are on only where a test
+      // is about them (recorder-thumbnails, and the full disk, where their
+      // links hold segments the disk guard must account for).
+      THUMBNAILS: "off",
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
