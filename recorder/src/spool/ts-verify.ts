@@ -112,6 +112,8 @@ const PTS_WRAP = 2 ** 33;
 const HALF_WRAP = 2 ** 32;
 const PID_PAT = 0;
 const PID_NULL = 0x1fff;
+/** Service description table: ffmpeg's muxer writes it beside the PAT. */
+const PID_SDT = 0x11;
 
 const VIDEO_TYPES: Record<number, string> = {
   1: "mpeg1video",
@@ -331,6 +333,20 @@ export class TsVerifier {
       return;
     }
 
+    // Once the streams are known, a packet of a PID the muxer never writes
+    // (ffmpeg: PAT, SDT, PMT, its streams, null) is foreign bytes that
+    // happen to start with 0x47 (1 in 256 for garbage): damage, not a packet to skip.
+    if (
+      this.es.size > 0 &&
+      !this.es.has(pid) &&
+      pid !== PID_PAT &&
+      pid !== PID_SDT &&
+      pid !== PID_NULL &&
+      pid !== this.pmtPid
+    ) {
+      this.stop = `packet of an unknown PID ${pid} at byte ${at}`;
+      return;
+    }
     if (this.openCount === 0) this.cleanCut = at;
     if (pusi && hasPayload && (pid === PID_PAT || pid === this.pmtPid)) {
       const section = psiSection(data, p, end);
