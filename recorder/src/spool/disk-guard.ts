@@ -193,18 +193,24 @@ export class DiskGuard {
       spoolBytes -= bytes;
       if (freeBytes !== null) freeBytes += bytes;
     };
+    /** Unlinks one name and counts what that gives back; false when it was already gone. */
+    const remove = async (file: string): Promise<boolean> => {
+      const freed = await bytesFreedByRemoving(file);
+      try {
+        await unlink(file);
+      } catch {
+        return false;
+      }
+      removed(freed);
+      return true;
+    };
     const byAge = (a: SpoolFile, b: SpoolFile) => a.mtimeMs - b.mtimeMs;
     for (const f of thumbnailLinks.sort(byAge)) {
       if (need() <= 0) break;
-      const freed = await bytesFreedByRemoving(f.path);
-      try {
-        await unlink(f.path);
-      } catch {
-        continue;
-      }
-      removed(freed);
+      const why = reason();
+      if (!(await remove(f.path))) continue;
       this.opts.log.warn(
-        { channel: f.channel, file: path.basename(f.path), reason: reason() },
+        { channel: f.channel, file: path.basename(f.path), reason: why },
         "gave up a segment's thumbnail to keep the disk from filling",
       );
     }
@@ -216,13 +222,7 @@ export class DiskGuard {
       for (const f of files) {
         if (need() <= 0) break;
         const why = reason();
-        const freed = await bytesFreedByRemoving(f.path);
-        try {
-          await unlink(f.path);
-        } catch {
-          continue;
-        }
-        removed(freed);
+        if (!(await remove(f.path))) continue;
         this.opts.log.warn(
           { channel: f.channel, file: path.basename(f.path), bytes: f.bytes, reason: why },
           kind === "partial"
@@ -243,13 +243,7 @@ export class DiskGuard {
     for (const seg of held) {
       if (need() <= 0) break;
       const why = reason();
-      const freed = await bytesFreedByRemoving(seg.path);
-      try {
-        await unlink(seg.path);
-      } catch {
-        continue;
-      }
-      removed(freed);
+      if (!(await remove(seg.path))) continue;
       this.opts.log.error(
         { channel: seg.channel, file: path.basename(seg.path), bytes: seg.bytes, reason: why },
         "segment held for a trusted clock dropped before upload: it will not be in the bucket",
