@@ -485,6 +485,17 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
     const { verdict, sha256 } = await readAndCheckSegment(raw.file, {
       closedByWriter: !attempt.recovered,
     });
+    if (!verdict.ok && verdict.code === "too-short" && !attempt.recovered) {
+      // ffmpeg closed it whole with under two frames: stopped (or its source
+      // lost) right after a segment began. Nothing is damaged and nothing
+      // worth keying is in it (a frame or two): not a quarantine to report.
+      const kept = await moveToPartial(this.spool, `a${attempt.id}_${name}`, raw.file);
+      this.log.info(
+        { file: kept, reason: verdict.reason },
+        "segment of under two frames (ffmpeg stopped just after it began) kept in partial/, not uploaded",
+      );
+      return;
+    }
     if (!verdict.ok) {
       const from = path.relative(this.spool.root, raw.file);
       const q = await quarantineSegment(

@@ -425,7 +425,7 @@ export class TsVerifier {
       while (k > 0 && s.offsets[k - 1]! >= validBytes) k--;
       return k;
     };
-    if (video.offsets.length === 0) return reject("no-video", "no video frame in the file");
+    if (video.offsets.length === 0) return reject("too-short", "no video frame in the file");
     // A last video PES with no picture in it (an access unit delimiter ffmpeg
     // wrote as an RTSP source went away) decodes as "missing picture": cut it.
     let pictureless = false;
