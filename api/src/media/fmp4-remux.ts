@@ -10,11 +10,10 @@ import {
   Mp4OutputFormat,
   Output,
   ReadableStreamSource,
-  StreamTarget,
-  type StreamTargetChunk,
 } from "mediabunny";
 import { advance, shiftFor, type Timeline } from "./clip-timeline";
 import { FragmentCuts, fragmentEnder } from "./fragment-cuts";
+import { Mp4StreamTarget } from "./mp4-stream-target";
 
 /** One stored MPEG-TS segment, its bytes read as they come. */
 export interface SegmentBody {
@@ -109,17 +108,10 @@ export async function remuxToFragmentedMp4(
   }
   const startMs = first.segment.startMs + Math.round((key.timestamp - origin.timestamp) * 1000);
 
-  const pipe = new TransformStream<Uint8Array, Uint8Array>();
-  const writer = pipe.writable.getWriter();
-  const target = new WritableStream<StreamTargetChunk>({
-    write: async (chunk) => {
-      await writer.ready;
-      await writer.write(chunk.data);
-    },
-  });
+  const target = new Mp4StreamTarget();
   const output = new Output({
     format: new Mp4OutputFormat({ fastStart: "fragmented", minimumFragmentDuration: 1 }),
-    target: new StreamTarget(target),
+    target,
   });
   stampRecordingTime(output, startMs);
   const endFragment = fragmentEnder(output);
@@ -208,18 +200,18 @@ export async function remuxToFragmentedMp4(
       }
     }
     await output.finalize();
-    await writer.close();
+    target.close();
   };
   pump()
     .catch(async (err) => {
       opened?.input.dispose();
       await output.cancel().catch(() => {});
-      await writer.abort(err).catch(() => {});
+      target.error(err);
       opts.onStop?.("remuxing failed", "", err);
     })
     // A segment opened ahead and not used (the file ended early) lets its connection go.
     .finally(() => segments.return?.(undefined)?.catch(() => {}));
-  return { startMs, body: pipe.readable };
+  return { startMs, body: target.readable };
 }
 
 /**
