@@ -1,14 +1,12 @@
 import { execFileSync } from "node:child_process";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { segmentKey } from "@kiroku/shared";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ApiProcess, startApiProcess } from "../helpers/api-server";
-import { CHROMIUM_ARGS } from "../helpers/player";
 import { startTestS3, type TestS3 } from "../helpers/s3";
+import { type Browser, openBrowser, screenshot } from "./web-site";
 
 /**
  * The timeline's activity strip in Chromium (UTC), against the API process
@@ -29,8 +27,7 @@ const SEGMENTS = 40;
 const SEGMENT_MS = 30_000;
 let s3: TestS3;
 let api: ApiProcess;
-let profile: string;
-let context: BrowserContext;
+let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
@@ -58,23 +55,15 @@ beforeAll(async () => {
     );
   }
   api = await startApiProcess({ ...s3.env, API_TOKEN: TOKEN });
-  profile = await mkdtemp(path.join(os.tmpdir(), "kiroku-activity-chromium-"));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1100, height: 900 },
-    timezoneId: "UTC",
-  });
-  page = context.pages()[0] ?? (await context.newPage());
+  browser = await openBrowser({ width: 1100, height: 900 }, { timezoneId: "UTC" });
+  page = browser.page;
   await page.goto(`${api.url}/#token=${TOKEN}&channel=cam1`);
   await page.locator("#day").fill("2026-11-22");
   await page.locator("#day").dispatchEvent("change");
 }, 180_000);
 
 afterAll(async () => {
-  await context?.close().catch(() => {});
-  if (profile) await rm(profile, { recursive: true, force: true });
+  await browser?.close();
   await api?.stop();
   await s3?.cleanup();
 });
@@ -154,7 +143,6 @@ describe("the activity strip", () => {
     const quietX = await xOf(RUN_START + 5 * 60_000);
     expect(quiet.some((b) => b.left <= quietX + 1 && b.right >= quietX - 1)).toBe(true);
 
-    await mkdir(path.join(root, "test-artifacts"), { recursive: true });
-    await page.screenshot({ path: path.join(root, "test-artifacts/web-activity.png") });
+    await screenshot(page, "web-activity");
   });
 });
