@@ -1,10 +1,11 @@
 import { z } from "@hono/zod-openapi";
 import { describeInput, formatTime } from "@kiroku/shared";
 import { authorizeScope } from "../access/auth";
-import { accessOf, listRangeShared, rangeIsOver } from "../access/context";
+import { accessOf, rangeIsOver } from "../access/context";
 import { API_DEFAULTS } from "../api-defaults";
 import { rangeFields, resolveRange } from "../http/time-range";
 import { activityOver, segmentActivity } from "../media/activity";
+import { listRangeShared } from "../playlists/indexed-range";
 import { gapsBetween, mergeSpans, type Span, summarize } from "../playlists/spans";
 import { settledBefore } from "../playlists/upload-backlog";
 import { channelParams, json, Time } from "./common-schemas";
