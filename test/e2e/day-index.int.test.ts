@@ -244,6 +244,31 @@ describe("day indexes", () => {
     expect((await playlistKeys(a, ch, D0, D0 + DAY_MS)).keys).toEqual(other.keys);
   });
 
+  it("keeps a settled summary like a finished playlist: ETag, 304, no S3 request, dropped by a delete", async () => {
+    const ch = "summary";
+    await upload(run(ch, D0 + 3_600_000, 10));
+    const now = () => D0 + 3 * DAY_MS;
+    const a = app(now);
+    const url = `/v1/channels/${ch}/recordings?start=${D0}&end=${D0 + 2 * DAY_MS}&summary=day`;
+    const first = await a.request(url, { headers: auth });
+    expect(first.status).toBe(200);
+    const etag = first.headers.get("ETag")!;
+    const body = (await first.json()) as { segments: number };
+    expect(body.segments).toBe(10);
+    counter.reset();
+    const again = await a.request(url, { headers: { ...auth, "If-None-Match": etag } });
+    expect(again.status).toBe(304);
+    expect(counter.requests).toHaveLength(0);
+    const del = await a.request(
+      `/v1/channels/${ch}/recordings?start=${D0 + 3_600_000}&end=${D0 + 3_600_000 + SEG_MS}`,
+      { method: "DELETE", headers: auth },
+    );
+    expect(del.status).toBe(200);
+    const after = await a.request(url, { headers: { ...auth, "If-None-Match": etag } });
+    expect(after.status).toBe(200);
+    expect(((await after.json()) as { segments: number }).segments).toBe(9);
+  });
+
   it("rebuilds an index that is not sound (torn, hand-edited) from a listing", async () => {
     const ch = "torn";
     await upload(run(ch, D0 + 3_600_000, 4));
