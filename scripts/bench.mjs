@@ -24,6 +24,7 @@ const benchmarks = [
   ["camera-request-cost", "recorder/bench/s3-cost.ts"],
   ["live-viewer-cost", "api/bench/viewer-cost.ts"],
   ["api-lambda-month", "api/bench/lambda-month.ts"],
+  ["api-day-index", "api/bench/day-index.ts"],
   ["recorder-start", "recorder/bench/start-delay.ts"],
   ["verify", "recorder/bench/verify.ts"],
   ["thumbnail", "recorder/bench/thumbnail.ts"],

@@ -4,30 +4,22 @@
  * several minutes of PUTs), the real Lambda entry (`api/src/lambda.ts`) with
  * `MAX_RANGE_HOURS=744`, asked with Function URL events as hls.js sends them
  * (`Accept-Encoding: gzip, deflate, br`), S3 behind a request-counting
- * proxy. Figures: the 31-day playlist cold (time, LISTs, bytes before and
- * after compression, the base64 body against the 6 MB Function URL limit),
- * the same warm, and a 7-day `recordings?summary=day` cold and warm.
+ * proxy. Figures: the 31-day playlist cold (time, LISTs, day-index GETs and
+ * PUTs, bytes before and after compression, the base64 body against the
+ * 6 MB Function URL limit), the same warm, and a 7-day
+ * `recordings?summary=day` cold and warm. The day indexes stay in the
+ * bucket between runs (api-day-index measures a month without them): the
+ * first run builds them, later ones read them.
  * Prints JSON on its last line.
  */
-import path from "node:path";
 import { functionUrlEvent, type LambdaResult } from "../../test/helpers/lambda-event";
+import { openMonthBench } from "../../test/helpers/range-bench";
 import { startS3RequestCounter } from "../../test/helpers/s3-request-counter";
-import { openSeededBucket } from "../../test/helpers/seed-keys";
 
 /** A Function URL's buffered response limit (the whole JSON envelope). */
 const LAMBDA_RESPONSE_LIMIT = 6 * 1024 * 1024;
 const TOKEN = "bench-token-0123456789";
-const bucket = "bench";
-const channel = "cam1";
-const firstDay = Date.parse("2026-09-01T00:00:00Z");
-const { server, settings } = await openSeededBucket({
-  dir: path.resolve(".kiroku/bench/range-31d"),
-  bucket,
-  movieKey: "movie",
-  channel,
-  startMs: firstDay,
-  days: 31,
-});
+const { server, settings, bucket, channel, firstDay } = await openMonthBench();
 const counter = await startS3RequestCounter(server.endpoint);
 Object.assign(process.env, {
   AWS_LAMBDA_FUNCTION_NAME: "kiroku-bench",
@@ -53,7 +45,15 @@ async function invoke(rawPath: string, query: string) {
   )) as LambdaResult;
   const ms = performance.now() - t0;
   const envelope = Buffer.byteLength(JSON.stringify(res));
-  return { res, ms, lists: counter.count("LIST"), requests: counter.requests.length, envelope };
+  return {
+    res,
+    ms,
+    lists: counter.count("LIST"),
+    indexGets: counter.count("GET", "day-index"),
+    indexPuts: counter.count("PUT", "day-index"),
+    requests: counter.requests.length,
+    envelope,
+  };
 }
 
 try {
@@ -82,10 +82,10 @@ try {
   const summaryWarm = await invoke(`/v1/channels/${channel}/recordings`, q7);
 
   console.log(
-    `31-day playlist on Lambda: ${entries} segments, ${text.length} bytes, sent as ${cold.res.headers["content-encoding"] ?? "identity"} ${zipped} bytes, envelope ${cold.envelope} bytes (limit ${LAMBDA_RESPONSE_LIMIT}); cold ${cold.ms.toFixed(0)} ms with ${cold.lists} LISTs, warm ${warm.ms.toFixed(0)} ms with ${warm.lists}`,
+    `31-day playlist on Lambda: ${entries} segments, ${text.length} bytes, sent as ${cold.res.headers["content-encoding"] ?? "identity"} ${zipped} bytes, envelope ${cold.envelope} bytes (limit ${LAMBDA_RESPONSE_LIMIT}); cold ${cold.ms.toFixed(0)} ms with ${cold.lists} LISTs, ${cold.indexGets} day-index GETs and ${cold.indexPuts} PUTs, warm ${warm.ms.toFixed(0)} ms with ${warm.lists}`,
   );
   console.log(
-    `7-day day summary on Lambda: cold ${summaryCold.ms.toFixed(0)} ms with ${summaryCold.lists} LISTs, warm ${summaryWarm.ms.toFixed(0)} ms with ${summaryWarm.lists} (${summaryCold.envelope} bytes)`,
+    `7-day day summary on Lambda: cold ${summaryCold.ms.toFixed(0)} ms with ${summaryCold.lists} LISTs and ${summaryCold.indexGets} day-index GETs, warm ${summaryWarm.ms.toFixed(0)} ms with ${summaryWarm.lists} (${summaryCold.envelope} bytes)`,
   );
   console.log(
     JSON.stringify({
@@ -98,10 +98,13 @@ try {
       withinLambdaLimit: cold.envelope <= LAMBDA_RESPONSE_LIMIT,
       monthColdMs: Math.round(cold.ms),
       monthColdLists: cold.lists,
+      monthColdIndexGets: cold.indexGets,
+      monthColdIndexPuts: cold.indexPuts,
       monthWarmMs: Math.round(warm.ms),
       monthWarmLists: warm.lists,
       weekSummaryColdMs: Math.round(summaryCold.ms),
       weekSummaryColdLists: summaryCold.lists,
+      weekSummaryColdIndexGets: summaryCold.indexGets,
       weekSummaryWarmMs: Math.round(summaryWarm.ms),
       weekSummaryWarmLists: summaryWarm.lists,
       targetMonthColdMs: 3000,

@@ -57,6 +57,12 @@ export const API_DEFAULTS = {
    * segment per channel and instance, however many watch.
    */
   LISTING_REFRESH_FRACTION: 0.25,
+  /**
+   * Day indexes (`playlists/indexed-range.ts`) read or built at once for one
+   * range: a month is 31 small GETs, 8 at a time (a Lambda instance's whole
+   * S3 budget); a day without its index is listed (3 pages) and indexed.
+   */
+  DAY_INDEX_CONCURRENCY: 8,
   /** Hours an hour or day summary (`recordings?summary=hour|day`) may span when MAX_RANGE_HOURS is lower: a month view. */
   SUMMARY_MAX_HOURS: 31 * 24,
   /**

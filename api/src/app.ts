@@ -5,6 +5,8 @@ import { cors } from "hono/cors";
 import { requireAdmin } from "./access/admin-auth";
 import { authenticateRead } from "./access/auth";
 import type { ApiDeps, ApiEnv } from "./access/context";
+import { s3DayIndexStore } from "./access/day-index-store";
+import { DayIndexes } from "./access/day-indexes";
 import { SegmentListings } from "./access/segment-listings";
 import { SegmentUrls } from "./access/segment-urls";
 import type { ApiConfig } from "./api-config";
@@ -25,6 +27,8 @@ export interface AppOptions {
   cache?: PlaylistCache;
   /** The instance's S3 work budget (by default one from the config's `s3Budget`). */
   budget?: S3Budget;
+  /** False: list every day instead of reading day indexes (to measure what they save). Default true. */
+  dayIndexes?: boolean;
 }
 
 /**
@@ -52,6 +56,10 @@ export function createApp(options: AppOptions): Hono<ApiEnv> {
       refreshMs: listingRefreshMs(config.targetDuration),
       maxFinalSegments: API_DEFAULTS.LISTING_CACHE_SEGMENTS,
     }),
+    dayIndexes:
+      options.dayIndexes === false
+        ? undefined
+        : new DayIndexes(s3DayIndexStore({ s3, config, logger })),
   };
   const app = new Hono<ApiEnv>();
 

@@ -4,6 +4,7 @@ export * from "./channel-settings";
 export * from "./channel-status";
 export * from "./cli-args";
 export * from "./config";
+export * from "./day-index";
 export * from "./defaults";
 export * from "./describe-input";
 export * from "./env-vars";

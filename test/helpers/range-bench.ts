@@ -56,3 +56,24 @@ export async function alternate<A, B>(
 }
 
 export { median } from "./median";
+
+/**
+ * The month bucket of the 31-day benchmarks (api/bench/lambda-month.ts and
+ * api/bench/day-index.ts): 31 days of 30 s segments of `cam1` from
+ * 2026-09-01 (89,280 objects), seeded once into .kiroku/bench/range-31d
+ * (several minutes of PUTs) and kept, so both must share this layout.
+ */
+export async function openMonthBench() {
+  const bucket = "bench";
+  const channel = "cam1";
+  const firstDay = Date.parse("2026-09-01T00:00:00Z");
+  const { server, settings } = await openSeededBucket({
+    dir: path.resolve(".kiroku/bench/range-31d"),
+    bucket,
+    movieKey: "movie",
+    channel,
+    startMs: firstDay,
+    days: 31,
+  });
+  return { server, settings, bucket, channel, firstDay };
+}

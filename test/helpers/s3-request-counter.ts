@@ -56,9 +56,11 @@ export function priceOf(requests: readonly Pick<CountedRequest, "op">[]): number
 /**
  * The part of Kiroku's key layout a key belongs to (README, "Storage
  * layout"): `segment` (`movie/cam1/2026-…_r1_s5.ts`), `status`, `settings`,
- * `run` (`_meta/…`), `vod-playlist`, `other`; for a listing, of its prefix.
+ * `run` (`_meta/…`), `day-index` (`_index/…`), `vod-playlist`, `other`; for
+ * a listing, of its prefix.
  */
 export function kindOfKey(key: string): string {
+  if (/^[^/]+\/_index\//.test(key)) return "day-index";
   if (/\/_meta\/[^/]+\/status\.json$/.test(key)) return "status";
   if (/\/_meta\/[^/]+\/settings\.json$/.test(key)) return "settings";
   if (/\/_meta\/[^/]+\/runs\//.test(key)) return "run";

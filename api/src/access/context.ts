@@ -6,6 +6,7 @@ import type { PlaylistCache } from "../http/playlist-cache";
 import { toStorageError } from "../http/storage-error";
 import type { TimeRange } from "../http/time-range";
 import type { Access } from "./auth";
+import type { DayIndexes } from "./day-indexes";
 import type { SegmentListings } from "./segment-listings";
 import type { SegmentUrls } from "./segment-urls";
 
@@ -20,6 +21,11 @@ export interface ApiDeps {
   cache: PlaylistCache;
   /** Listings shared by the requests of this instance (single-flight, live refresh, finished ranges). */
   listings: SegmentListings;
+  /**
+   * Segments of final days from their per-day index in the bucket (built on
+   * first listing); absent, every day is listed (benchmarks measure the difference).
+   */
+  dayIndexes: DayIndexes | undefined;
 }
 
 /** Hono environment of the app: the authenticated access of a read request. */
@@ -67,21 +73,6 @@ export async function listRange(
   } catch (err) {
     throw toStorageError(err, `listing ${channel}`);
   }
-}
-
-/**
- * `listRange` through the instance's shared listings: concurrent requests
- * for the same range share one listing, a finished range (`final`) is listed
- * once until its recordings are deleted, an unfinished one at most once per
- * listing refresh. The listing is shared, so a request's abort does not stop it.
- */
-export function listRangeShared(
-  deps: ApiDeps,
-  channel: string,
-  range: TimeRange,
-  final: boolean,
-): Promise<StoredSegment[]> {
-  return deps.listings.range(channel, range, final, (r) => listRange(deps, channel, r));
 }
 
 /**

@@ -80,7 +80,10 @@ export class SharedS3Flight<T> {
     try {
       return await flight.promise;
     } catch (err) {
-      if (isStoreFailure(err)) parent.fail(err);
+      // A failing store stops the rest of the joined request's work; so does the
+      // shared work given up as unavailable (nested flights, such as the day
+      // indexes of a range, see their inner failure already converted).
+      if (isStoreFailure(err) || err instanceof StorageUnavailableError) parent.fail(err);
       throw err;
     } finally {
       parent.signal.removeEventListener("abort", leave);

@@ -6,6 +6,7 @@ import {
   type ChannelStatus,
   channelPrefix,
   DESCRIPTION_MAX_BYTES,
+  dayIndexPrefix,
   describeInput,
   formatTime,
   mapLimit,
@@ -252,7 +253,7 @@ export const putChannelStatusRoute = apiRoute(
  * folder (settings, heartbeat, run history). Recordings (segments and stored
  * playlists) are kept unless `purge=true`, which deletes every object under
  * the channel's prefix, PURGE_MAX_KEYS per request (`complete: false`: call
- * again); the metadata goes last, once the recordings are gone, so a purge
+ * again), then its day indexes; the metadata goes last, once the recordings are gone, so a purge
  * cut short still shows the channel. 404 when nothing of the channel exists.
  */
 export const deleteChannelRoute = apiRoute(
@@ -292,6 +293,21 @@ export const deleteChannelRoute = apiRoute(
         recordingsFound = listed.keys.length > 0;
         more = listed.more;
         recordings = await deleteKeys(deps, listed.keys, signal);
+        if (!more) {
+          // The day indexes describe recordings that are gone now.
+          const indexes = await listKeys(
+            deps,
+            dayIndexPrefix(deps.config.movieKey, channel),
+            PURGE_MAX_KEYS,
+            signal,
+          );
+          more = indexes.more;
+          const dropped = await deleteKeys(deps, indexes.keys, signal);
+          recordings.failed.push(...dropped.failed);
+        }
+        deps.listings.invalidate(channel);
+        deps.dayIndexes?.invalidate(channel);
+        deps.cache.dropChannel(channel);
       } else {
         recordingsFound = await hasRecordings(deps, channel, signal);
       }

@@ -1,8 +1,10 @@
 import { z } from "@hono/zod-openapi";
-import { formatTime } from "@kiroku/shared";
-import { listRange } from "../access/context";
-import { deleteKeys } from "../channels/channel-store";
+import { DAY_MS, dayIndexKey, formatTime, utcDayStart } from "@kiroku/shared";
+import { type ApiDeps, listRange } from "../access/context";
+import { type DeleteOutcome, deleteKeys } from "../channels/channel-store";
 import { planDeletion } from "../channels/deletion-plan";
+import { toStorageError } from "../http/storage-error";
+import type { TimeRange } from "../http/time-range";
 import { rangeQuery } from "../http/time-range";
 import { channelParams, json, Time } from "./common-schemas";
 import { apiRoute } from "./endpoint";
@@ -13,9 +15,11 @@ import { apiRoute } from "./endpoint";
  * kept and reported in `kept`. One planned listing (the range is bounded by
  * MAX_RANGE_HOURS, like every range request), then DeleteObjects in batches
  * of 1,000. `deleted` counts only what S3 confirmed; refusals are listed in
- * `failed`. Stored playlists are not touched (one that names a deleted
- * segment will fail at that segment). Segments still spooled on a recorder
- * when this runs arrive later and are not deleted.
+ * `failed`. The day indexes of the days it deleted from are removed (the
+ * next read of such a day lists it and indexes it again). Stored playlists
+ * are not touched (one that names a deleted segment will fail at that
+ * segment). Segments still spooled on a recorder when this runs arrive
+ * later and are not deleted.
  */
 export const deleteRecordingsRoute = apiRoute(
   (limits) => ({
@@ -45,7 +49,13 @@ export const deleteRecordingsRoute = apiRoute(
       );
       // What this instance kept of the channel's listings and playlists is out of date now.
       deps.listings.invalidate(channel);
+      deps.dayIndexes?.invalidate(channel);
       deps.cache.dropChannel(channel);
+      // So are the day indexes of the range's days (after the segments: an index
+      // listed meanwhile goes too; every day of the range, so calling again
+      // after a failure still removes them); the next reader lists those days again.
+      const indexes = await deleteDayIndexes(deps, channel, range, c.req.raw.signal);
+      outcome.failed.push(...indexes.failed);
       const bytes = plan.inside.reduce((sum, s) => sum + (s.size ?? 0), 0);
       deps.logger.info(
         {
@@ -76,6 +86,24 @@ export const deleteRecordingsRoute = apiRoute(
       });
     },
 );
+
+/** Removes the day indexes of every UTC day the range touches; failures are returned, not thrown. */
+async function deleteDayIndexes(
+  deps: ApiDeps,
+  channel: string,
+  range: TimeRange,
+  signal: AbortSignal,
+): Promise<DeleteOutcome> {
+  const keys: string[] = [];
+  for (let day = utcDayStart(range.startMs); day < range.endMs; day += DAY_MS)
+    keys.push(dayIndexKey(deps.config.movieKey, channel, day));
+  try {
+    return await deleteKeys(deps, keys, signal);
+  } catch (err) {
+    const e = toStorageError(err, "deleting day indexes");
+    return { deleted: 0, failed: keys.map((key) => ({ key, code: e.code, message: e.message })) };
+  }
+}
 
 /** Objects a deletion could not remove, as S3 reported them. */
 export const DeleteFailures = {

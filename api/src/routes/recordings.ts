@@ -1,14 +1,18 @@
 import { z } from "@hono/zod-openapi";
-import { describeInput, formatTime } from "@kiroku/shared";
+import { describeInput, formatTime, type StoredSegment } from "@kiroku/shared";
 import { authorizeScope } from "../access/auth";
-import { accessOf, listRangeShared, rangeIsOver } from "../access/context";
+import { accessOf, rangeIsOver } from "../access/context";
 import { API_DEFAULTS } from "../api-defaults";
-import { rangeFields, resolveRange } from "../http/time-range";
+import { EncodedBody } from "../http/compressed-body";
+import { etagOf, matchesIfNoneMatch } from "../http/http-cache";
+import { rangeFields, resolveRange, type TimeRange } from "../http/time-range";
 import { activityOver, segmentActivity } from "../media/activity";
+import { listRangeShared } from "../playlists/indexed-range";
 import { gapsBetween, mergeSpans, type Span, summarize } from "../playlists/spans";
 import { settledBefore } from "../playlists/upload-backlog";
-import { channelParams, json, Time } from "./common-schemas";
+import { channelParams, json, ref, Time } from "./common-schemas";
 import { apiRoute } from "./endpoint";
+import { IF_NONE_MATCH } from "./vod";
 
 const BUCKETS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
 
@@ -38,7 +42,11 @@ export const recordingsRoute = apiRoute(
     storage: true,
     params: channelParams,
     query: recordingsQuery(limits.maxRangeHours),
-    responses: { "200": json("Spans, gaps and totals.", RecordingsSchema) },
+    headers: IF_NONE_MATCH,
+    responses: {
+      "200": json("Spans, gaps and totals.", RecordingsSchema, { ETag: ref("headers", "ETag") }),
+      "304": ref("responses", "NotModified"),
+    },
   }),
   (deps) =>
     async (c, { params, query }) => {
@@ -51,40 +59,65 @@ export const recordingsRoute = apiRoute(
       const settled =
         rangeIsOver(deps.config, range.endMs, now) &&
         (await settledBefore(deps, channel, range.endMs, c.req.raw.signal));
-      const segments = await listRangeShared(deps, channel, range, settled);
-      const spans = mergeSpans(segments, range, API_DEFAULTS.GAP_TOLERANCE_MS);
-      const gaps = gapsBetween(spans, range, now);
-      const recordedMs = spans.reduce((sum, s) => sum + s.endMs - s.startMs, 0);
-      const activity = segmentActivity(segments);
+      // A settled answer is kept like a finished playlist (dropped when recordings are deleted).
+      const cacheKey = `${channel}|recordings|${range.startMs}|${range.endMs}|${summary ?? ""}`;
+      let answer = settled ? deps.cache.get(cacheKey) : undefined;
+      if (!answer) {
+        const segments = await listRangeShared(deps, channel, range, settled);
+        const text = JSON.stringify(recordingsJson(channel, range, summary, segments, now));
+        answer = { body: EncodedBody.of(text), etag: etagOf(text) };
+        if (settled) deps.cache.set(cacheKey, answer);
+      }
       const finished = rangeIsOver(deps.config, range.endMs, now);
       c.header(
         "Cache-Control",
         `${deps.config.publicPlayback ? "public" : "private"}, max-age=${finished ? 60 : 1}`,
       );
-      return c.json({
-        channel,
-        start: formatTime(range.startMs),
-        end: formatTime(range.endMs),
-        recorded: seconds(recordedMs),
-        segments: segments.length,
-        spans: spans.map((s) => ({ ...spanJson(s), activity: activityOver(activity, s) })),
-        gaps: gaps.map(spanJson),
-        ...(summary
-          ? {
-              summary: {
-                bucket: summary,
-                buckets: summarize(spans, range, BUCKETS[summary]).map((b) => ({
-                  ...spanJson(b),
-                  recorded: seconds(b.recordedMs),
-                  coverage: Math.round((b.recordedMs / (b.endMs - b.startMs)) * 10_000) / 10_000,
-                  activity: activityOver(activity, b),
-                })),
-              },
-            }
-          : {}),
-      });
+      c.header("ETag", answer.etag);
+      c.header("Vary", "Accept-Encoding");
+      if (matchesIfNoneMatch(c.req.header("If-None-Match"), answer.etag)) return c.body(null, 304);
+      c.header("Content-Type", "application/json");
+      const sent = answer.body.for(c.req.header("Accept-Encoding"));
+      if (sent.coding) c.header("Content-Encoding", sent.coding);
+      return c.body(sent.bytes as Uint8Array<ArrayBuffer>);
     },
 );
+
+/** The answer's JSON: spans with their activity, gaps, totals and the optional summary buckets. */
+function recordingsJson(
+  channel: string,
+  range: TimeRange,
+  summary: keyof typeof BUCKETS | undefined,
+  segments: StoredSegment[],
+  now: number,
+) {
+  const spans = mergeSpans(segments, range, API_DEFAULTS.GAP_TOLERANCE_MS);
+  const gaps = gapsBetween(spans, range, now);
+  const recordedMs = spans.reduce((sum, s) => sum + s.endMs - s.startMs, 0);
+  const activity = segmentActivity(segments);
+  return {
+    channel,
+    start: formatTime(range.startMs),
+    end: formatTime(range.endMs),
+    recorded: seconds(recordedMs),
+    segments: segments.length,
+    spans: spans.map((s) => ({ ...spanJson(s), activity: activityOver(activity, s) })),
+    gaps: gaps.map(spanJson),
+    ...(summary
+      ? {
+          summary: {
+            bucket: summary,
+            buckets: summarize(spans, range, BUCKETS[summary]).map((b) => ({
+              ...spanJson(b),
+              recorded: seconds(b.recordedMs),
+              coverage: Math.round((b.recordedMs / (b.endMs - b.startMs)) * 10_000) / 10_000,
+              activity: activityOver(activity, b),
+            })),
+          },
+        }
+      : {}),
+  };
+}
 
 /**
  * `summary` (checked first), then the range: up to MAX_RANGE_HOURS, or

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { formatTime, NotFoundError } from "@kiroku/shared";
 import { authorizeScope } from "../access/auth";
-import { type ApiDeps, accessOf, listRangeShared, rangeIsOver } from "../access/context";
+import { type ApiDeps, accessOf, rangeIsOver } from "../access/context";
 import { urlPolicy } from "../access/segment-urls";
 import { API_DEFAULTS } from "../api-defaults";
 import { EncodedBody } from "../http/compressed-body";
@@ -14,6 +14,7 @@ import {
 import type { CachedPlaylist } from "../http/playlist-cache";
 import { SingleFlight } from "../http/single-flight";
 import { rangeQuery } from "../http/time-range";
+import { listRangeShared } from "../playlists/indexed-range";
 import { renderRangePlaylist } from "../playlists/m3u8";
 import { settledBefore } from "../playlists/upload-backlog";
 import { channelParams, problem, ref, text } from "./common-schemas";
