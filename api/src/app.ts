@@ -1,7 +1,6 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import { type Logger, redactUrl, silentLogger } from "@kiroku/shared";
 import { Hono, type MiddlewareHandler } from "hono";
-import { cors } from "hono/cors";
 import { requireAdmin } from "./access/admin-auth";
 import { authenticateRead } from "./access/auth";
 import type { ApiDeps, ApiEnv } from "./access/context";
@@ -9,6 +8,7 @@ import { SegmentListings } from "./access/segment-listings";
 import { SegmentUrls } from "./access/segment-urls";
 import type { ApiConfig } from "./api-config";
 import { API_DEFAULTS, listingRefreshMs } from "./api-defaults";
+import { corsHeaders } from "./http/cors";
 import { errorResponse } from "./http/error-response";
 import { PlaylistCache } from "./http/playlist-cache";
 import { budgetedS3Client, runWithS3Work, S3Budget, S3Work } from "./http/s3-budget";
@@ -75,8 +75,10 @@ export function createApp(options: AppOptions): Hono<ApiEnv> {
       work.settle();
     }
   });
+  // Ours, not hono/cors: its headers go on after the handler, so a byte body
+  // keeps @hono/node-server's direct path (http/cors.ts says why).
   app.use(
-    cors({
+    corsHeaders({
       origin: config.corsOrigins,
       allowMethods: ["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"],
       allowHeaders: ["Authorization", "Content-Type", "Range", "If-None-Match"],
