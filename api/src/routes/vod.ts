@@ -84,13 +84,14 @@ export const vodRoute = apiRoute(
             );
           }
           const uri = await deps.urls.builder(channel, policy);
-          const body = renderRangePlaylist({
+          const text = renderRangePlaylist({
             entries: segments.map((s) => ({ ...s, uri: uri(s) })),
             requestedStartMs: range.startMs,
             type: over ? "VOD" : "EVENT",
             gapToleranceMs: API_DEFAULTS.GAP_TOLERANCE_MS,
           });
-          const built = { body: EncodedBody.of(body), etag: etagOf(body) };
+          const body = EncodedBody.of(text);
+          const built = { body, etag: etagOf(body.bytes) };
           if (finished) deps.cache.set(cacheKey, built);
           return built;
         }));
