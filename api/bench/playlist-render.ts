@@ -11,7 +11,7 @@
 
 import { median } from "../../test/helpers/median";
 import { createPresigner } from "../src/access/presign";
-import { type PlaylistEntry, renderRangePlaylist } from "../src/playlists/m3u8";
+import { type PlaylistEntry, playlistEntry, renderRangePlaylist } from "../src/playlists/m3u8";
 
 const N = 100_000;
 const runs = Number(process.env.BENCH_ROUNDS ?? 7);
@@ -28,10 +28,10 @@ const base: Omit<PlaylistEntry, "uri">[] = keys.map((_, i) => ({
   run: 1 + Math.floor(i / 5000),
   seq: i,
 }));
-const proxyEntries: PlaylistEntry[] = base.map((b, i) => ({
-  ...b,
-  uri: `segments/${keys[i]!.slice(11)}`,
-}));
+// Made as the routes make them (playlistEntry), from segments whose URIs are known.
+const proxyEntries: PlaylistEntry[] = base.map((b, i) =>
+  playlistEntry(b, `segments/${keys[i]!.slice(11)}`),
+);
 
 const time = (fn: () => unknown) => {
   const a = performance.now();
@@ -73,7 +73,7 @@ for (let r = 0; r < runs; r++) {
         expiresInSeconds: 21_900,
       });
       renderRangePlaylist({
-        entries: base.map((b, i) => ({ ...b, uri: sign(keys[i]!) })),
+        entries: base.map((b, i) => playlistEntry(b, sign(keys[i]!))),
         requestedStartMs: t0 + 1_000,
         type: "VOD",
         gapToleranceMs: 500,

@@ -17,6 +17,25 @@ export interface PlaylistEntry {
   seq: number;
 }
 
+/**
+ * A playlist entry of exactly the fields the renderer reads, made as one
+ * object literal. Entries spread from a listed segment (`{ ...s, uri }`)
+ * carry its other fields and are copied by a slower, shape-by-shape path:
+ * rendering 100,000 of them took twice as long.
+ */
+export function playlistEntry(
+  segment: Pick<PlaylistEntry, "startMs" | "durationMs" | "run" | "seq">,
+  uri: string,
+): PlaylistEntry {
+  return {
+    uri,
+    startMs: segment.startMs,
+    durationMs: segment.durationMs,
+    run: segment.run,
+    seq: segment.seq,
+  };
+}
+
 export type RangePlaylistType = "VOD" | "EVENT";
 
 export interface RangePlaylistInput {
