@@ -21,30 +21,27 @@ export interface CorsOptions {
  * of the cost of serving it.
  */
 export function corsHeaders(opts: CorsOptions): MiddlewareHandler {
-  const listed = opts.origin === "*" ? undefined : new Set(opts.origin);
-  const allowOrigin = (origin: string | undefined) =>
-    listed ? (origin && listed.has(origin) ? origin : undefined) : "*";
-  const expose = opts.exposeHeaders.join(",");
+  const rules = corsRules(opts);
   const preflight: Record<string, string> = {
-    "Access-Control-Expose-Headers": expose,
+    "Access-Control-Expose-Headers": rules.expose,
     "Access-Control-Max-Age": String(opts.maxAge),
     "Access-Control-Allow-Methods": opts.allowMethods.join(","),
     "Access-Control-Allow-Headers": opts.allowHeaders.join(","),
   };
   return async (c, next) => {
-    const origin = allowOrigin(c.req.header("Origin"));
+    const origin = rules.allowOrigin(c.req.header("Origin"));
     if (c.req.method === "OPTIONS") {
       const headers = new Headers(preflight);
       if (origin) headers.set("Access-Control-Allow-Origin", origin);
-      if (listed) headers.append("Vary", "Origin");
+      if (rules.varyOrigin) headers.append("Vary", "Origin");
       headers.append("Vary", "Access-Control-Request-Headers");
       return new Response(null, { status: 204, headers });
     }
     await next();
     const apply = (headers: Headers) => {
       if (origin) headers.set("Access-Control-Allow-Origin", origin);
-      headers.set("Access-Control-Expose-Headers", expose);
-      if (listed) headers.append("Vary", "Origin");
+      headers.set("Access-Control-Expose-Headers", rules.expose);
+      if (rules.varyOrigin) headers.append("Vary", "Origin");
     };
     try {
       apply(c.res.headers);
@@ -54,4 +51,35 @@ export function corsHeaders(opts: CorsOptions): MiddlewareHandler {
       apply(c.res.headers);
     }
   };
+}
+
+/** What CORS adds to an answer (not a preflight), for answers made outside the middleware. */
+export interface CorsRules {
+  /** The Access-Control-Allow-Origin for a request's Origin header; undefined: none. */
+  allowOrigin(origin: string | undefined): string | undefined;
+  /** Access-Control-Expose-Headers. */
+  expose: string;
+  /** Answers vary on Origin (a list of origins, not `*`). */
+  varyOrigin: boolean;
+}
+
+export function corsRules(opts: CorsOptions): CorsRules {
+  const listed = opts.origin === "*" ? undefined : new Set(opts.origin);
+  return {
+    allowOrigin: (origin) => (listed ? (origin && listed.has(origin) ? origin : undefined) : "*"),
+    expose: opts.exposeHeaders.join(","),
+    varyOrigin: listed !== undefined,
+  };
+}
+
+/** Adds CORS to a plain header record (Vary joined as `Headers.append` would). */
+export function addCorsHeaders(
+  headers: Record<string, string>,
+  rules: CorsRules,
+  origin: string | undefined,
+): void {
+  const allow = rules.allowOrigin(origin);
+  if (allow) headers["Access-Control-Allow-Origin"] = allow;
+  headers["Access-Control-Expose-Headers"] = rules.expose;
+  if (rules.varyOrigin) headers.Vary = headers.Vary ? `${headers.Vary}, Origin` : "Origin";
 }
