@@ -2,10 +2,15 @@
  * Requests per second of a cached past-range playlist on the Node server: a
  * day of 30 s segments (2,880 keys) in the embedded S3 server, one warm-up
  * request fills the in-process playlist cache, then N concurrent keep-alive
- * clients ask for the same playlist for ~5 s. Also checks the cache did its
- * job (one listing for the whole run). Measured side by side, alternating,
- * with a plain node:http server answering the same bytes from memory: the
- * ratio is the figure (target ≥ 0.8×). Prints JSON on its last line.
+ * clients (in a load generator process of their own, test/helpers/http-load.ts)
+ * ask for the same playlist for ~5 s, without Accept-Encoding. Measured side
+ * by side with a plain node:http server answering the same bytes from memory
+ * in this same process: one warm-up round of each, then alternating rounds;
+ * the ratio of the medians is the figure (target ≥ 0.8×). Beside it, each
+ * server's CPU time per request (this process's CPU over the round, the
+ * machine's other work disturbs it less than req/s) and how busy the load
+ * generator was: near a whole core, the client, not the servers, set the
+ * pace and the ratio says little. Prints JSON on its last line.
  */
 import http from "node:http";
 import path from "node:path";

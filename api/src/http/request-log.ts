@@ -9,6 +9,9 @@ export function logRequest(
   logger: Logger,
   request: { method: string; url: string; status: number; startedMs: number; at: number },
 ): void {
+  const failed = request.status >= 500;
+  // A line at a level that is off is not made (the URL redaction is most of its cost).
+  if (!logger.isLevelEnabled(failed ? "warn" : "debug")) return;
   const line = {
     method: request.method,
     url: redactUrl(request.url),
@@ -16,7 +19,7 @@ export function logRequest(
     ms: Math.round(performance.now() - request.startedMs),
     at: request.at,
   };
-  if (request.status >= 500) logger.warn(line, "request failed");
+  if (failed) logger.warn(line, "request failed");
   else logger.debug(line, "request");
 }
 
