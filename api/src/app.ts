@@ -22,7 +22,7 @@ import { budgetedS3Client, runWithS3Work, S3Budget, S3Work } from "./http/s3-bud
 import { API_ROUTES } from "./routes/api-routes";
 import { mountRoutes } from "./routes/endpoint";
 import { openApiDocumentRoute } from "./routes/openapi-document";
-import { type CachedVodRequest, cachedVodAnswersOf } from "./routes/vod-cached-answers";
+import { type CachedVodRequest, cachedVodAnswersOf, headerOf } from "./routes/vod-cached-answers";
 
 export interface AppOptions {
   config: ApiConfig;
@@ -164,7 +164,7 @@ function cachedAnswerer(deps: ApiDeps, cors: CorsRules) {
     const startedMs = performance.now();
     const answer = vod.answer(req);
     if (!answer) return undefined;
-    addCorsHeaders(answer.headers, cors, req.header("origin"));
+    addCorsHeaders(answer.headers, cors, headerOf(req, "origin"));
     logRequest(deps.logger, {
       method: req.method,
       url: req.url,

@@ -71,9 +71,6 @@ function bareRequest(req: IncomingMessage, defaultHost: string): BareRequest {
   return {
     method: req.method ?? "GET",
     url: `http://${req.headers.host || defaultHost}${req.url}`,
-    header: (name) => {
-      const value = req.headers[name];
-      return typeof value === "string" ? value : undefined;
-    },
+    headers: req.headers,
   };
 }

@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, hash, timingSafeEqual } from "node:crypto";
 import { KirokuError } from "@kiroku/shared";
 
 /**
@@ -142,7 +142,8 @@ export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(sha256(a), sha256(b));
 }
 
-const sha256 = (s: string) => createHash("sha256").update(s).digest();
+// The one-shot form: no Hash object per call (a bearer request pays one).
+const sha256 = (s: string) => hash("sha256", s, "buffer");
 
 // The API token's digest, made once: every bearer request compares against it.
 let token: { value: string; digest: Buffer } | undefined;

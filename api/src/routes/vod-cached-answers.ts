@@ -47,7 +47,14 @@ export function playlistAnswer(
 export interface CachedVodRequest {
   /** The full URL as the app sees it (`c.req.url`): scheme, Host, path and query. */
   url: string;
-  header(lowerCaseName: string): string | undefined;
+  /** By lower-case name, as `node:http` parses them (a repeated header: its first value, or joined). */
+  headers: Readonly<Record<string, string | string[] | undefined>>;
+}
+
+/** A request header's value; undefined when absent (or a list, which no header read here is). */
+export function headerOf(req: CachedVodRequest, lowerCaseName: string): string | undefined {
+  const value = req.headers[lowerCaseName];
+  return typeof value === "string" ? value : undefined;
 }
 
 /** What the route learnt from a URL it answered from the cache: its parsed path and query. */
@@ -56,6 +63,11 @@ interface KnownUrl {
   range: TimeRange;
   /** `sig` and `exp` as the app read them from the query (a signed URL), else undefined. */
   query: { sig?: string; exp?: string };
+}
+
+/** A known URL with its query as `authenticateRead` asks for it (made once, not per request). */
+interface Known extends KnownUrl {
+  param(name: string): string | undefined;
 }
 
 /** URLs remembered per app; past this many the memory starts over (each costs one trip through the app to relearn). */
@@ -77,7 +89,7 @@ const MAX_URLS = 10_000;
  * miss, a heartbeat to read) returns undefined, and the app answers.
  */
 export class CachedVodAnswers {
-  readonly #urls = new Map<string, KnownUrl>();
+  readonly #urls = new Map<string, Known>();
 
   constructor(private readonly deps: ApiDeps) {}
 
@@ -85,7 +97,11 @@ export class CachedVodAnswers {
   remember(url: string, known: KnownUrl): void {
     if (this.#urls.has(url)) return;
     if (this.#urls.size >= MAX_URLS) this.#urls.clear();
-    this.#urls.set(url, known);
+    const { sig, exp } = known.query;
+    this.#urls.set(url, {
+      ...known,
+      param: (name) => (name === "sig" ? sig : name === "exp" ? exp : undefined),
+    });
   }
 
   /** The route's answer to `req` from the cache, or undefined when only the app can answer it. */
@@ -94,13 +110,11 @@ export class CachedVodAnswers {
     if (!known) return undefined;
     const { deps } = this;
     const { config } = deps;
-    const { channel, range, query } = known;
+    const { channel, range } = known;
     const now = deps.now();
     let access: Access;
     try {
-      const q = (name: string) =>
-        name === "sig" ? query.sig : name === "exp" ? query.exp : undefined;
-      access = authenticateRead(config, req.header("authorization"), q, now);
+      access = authenticateRead(config, headerOf(req, "authorization"), known.param, now);
       authorizeScope(config, access, { channel, resource: "vod", ...range });
     } catch {
       return undefined; // the app answers the refusal
@@ -114,8 +128,8 @@ export class CachedVodAnswers {
       hit,
       immutableCacheControl(config.publicPlayback, policy.cacheUntilMs, now),
       {
-        ifNoneMatch: req.header("if-none-match"),
-        acceptEncoding: req.header("accept-encoding"),
+        ifNoneMatch: headerOf(req, "if-none-match"),
+        acceptEncoding: headerOf(req, "accept-encoding"),
       },
     );
   }
