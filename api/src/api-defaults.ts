@@ -57,7 +57,7 @@ export const API_DEFAULTS = {
    * segment per channel and instance, however many watch.
    */
   LISTING_REFRESH_FRACTION: 0.25,
-  /** Hours a summary (`recordings?summary=hour|day`) may span when MAX_RANGE_HOURS is lower: a month view. */
+  /** Hours an hour or day summary (`recordings?summary=hour|day`) may span when MAX_RANGE_HOURS is lower: a month view. */
   SUMMARY_MAX_HOURS: 31 * 24,
   /**
    * The S3 work budget of one instance (`http/s3-budget.ts`): S3 requests in

@@ -1,11 +1,15 @@
 // Thumbnail cost: what one segment's thumbnail costs the recorder
-// (capture/thumbnail-maker.ts: a hard link, ffmpeg decoding the first
-// keyframe only and scaling it to THUMBNAIL_WIDTH, a durable write). The
-// segment is a 30 s 1280x720 2 Mbit/s one made with the recorder's own
-// ffmpeg arguments (a keyframe per segment, as when it encodes). CPU is
-// counted from the kernel's own accounts: this process (process.cpuUsage)
-// plus its waited-for children (/proc/self/stat cutime + cstime), so
-// ffmpeg's whole share is in it. `coreShareAt30s` is that CPU over a 30 s
+// (capture/thumbnail-maker.ts: a hard link, the first keyframe read from the
+// segment's start and decoded by the long-lived ffmpeg, scaled to
+// THUMBNAIL_WIDTH, a durable write). The segment is a 30 s 1280x720
+// 2 Mbit/s one made with the recorder's own ffmpeg arguments (a keyframe
+// per segment, as when it encodes), handed over one at a time as the
+// recorder does. CPU is counted from the kernel's own accounts: this
+// process (process.cpuUsage) plus its waited-for children (/proc/self/stat
+// cutime + cstime); the maker's stop ends the long-lived ffmpeg and waits
+// for its exit before they are read, so ffmpeg's whole share, its start
+// included, is in it (amortized over BENCH_RUNS segments: in service over
+// all of a day's). `coreShareAt30s` is that CPU over a 30 s
 // segment's wall time: the extra load of one channel (target < 1 %).
 // Prints the figures as JSON on the last line for `pnpm bench`.
 import { link, mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
@@ -39,11 +43,15 @@ try {
   const queue = path.join(spoolDir, "cam1", "queue");
   await mkdir(queue, { recursive: true });
   const ready: string[] = [];
+  let madeOne: (() => void) | undefined;
   const maker = new ThumbnailMaker({
     spoolDir,
     width,
     log: createLogger("bench", { LOG_LEVEL: "warn" }),
-    onReady: (_channel, file) => ready.push(file),
+    onReady: (_channel, file) => {
+      ready.push(file);
+      madeOne?.();
+    },
   });
   const segs = [];
   for (let i = 0; i < runs; i++) {
@@ -61,7 +69,15 @@ try {
   const cpu0 = process.cpuUsage();
   const child0 = await childCpuSeconds();
   const t0 = performance.now();
-  for (const seg of segs) maker.take(seg);
+  // One segment at a time, as the recorder hands them over (one per 30 s):
+  // the maker skips segments when two of a channel are already waiting.
+  for (const seg of segs) {
+    const done = new Promise<void>((resolve) => {
+      madeOne = resolve;
+    });
+    maker.take(seg);
+    await done;
+  }
   await maker.stop();
   const wallMs = performance.now() - t0;
   const own = process.cpuUsage(cpu0);

@@ -97,8 +97,11 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-/** Debian's Chromium in a fresh profile at `viewport` (a phone: touch and a mobile viewport). */
-export async function openBrowser(viewport: { width: number; height: number }): Promise<Browser> {
+/** Debian's Chromium in a fresh profile at `viewport` (a phone: touch and a mobile viewport), in the machine's time zone or `timezoneId`. */
+export async function openBrowser(
+  viewport: { width: number; height: number },
+  opts: { timezoneId?: string } = {},
+): Promise<Browser> {
   const profile = await mkdtemp(path.join(os.tmpdir(), "kiroku-web-chromium-"));
   const phone = viewport.width < 600;
   const context = await chromium.launchPersistentContext(profile, {
@@ -107,6 +110,7 @@ export async function openBrowser(viewport: { width: number; height: number }): 
     args: CHROMIUM_ARGS,
     viewport,
     ...(phone ? { isMobile: true, hasTouch: true, deviceScaleFactor: 1 } : {}),
+    ...(opts.timezoneId ? { timezoneId: opts.timezoneId } : {}),
   });
   const page = context.pages()[0] ?? (await context.newPage());
   return {

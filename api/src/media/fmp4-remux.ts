@@ -1,6 +1,5 @@
 import {
   ALL_FORMATS,
-  BufferSource,
   EncodedAudioPacketSource,
   type EncodedPacket,
   EncodedPacketSink,
@@ -10,20 +9,29 @@ import {
   type InputVideoTrack,
   Mp4OutputFormat,
   Output,
-  StreamTarget,
-  type StreamTargetChunk,
+  ReadableStreamSource,
 } from "mediabunny";
 import { advance, shiftFor, type Timeline } from "./clip-timeline";
+import { FragmentCuts, fragmentEnder } from "./fragment-cuts";
+import { Mp4StreamTarget } from "./mp4-stream-target";
 
-/** One stored MPEG-TS segment, its bytes read whole (a segment is the unit of memory). */
-export interface SegmentBytes {
+/** One stored MPEG-TS segment, its bytes read as they come. */
+export interface SegmentBody {
   key: string;
   run: number;
   seq: number;
   /** Wall-clock start from the key (epoch ms). */
   startMs: number;
-  bytes: Uint8Array;
+  body: ReadableStream<Uint8Array>;
 }
+
+/**
+ * Bytes of a segment kept behind the demuxer's reading position: its
+ * video and audio are read side by side, each a few hundred kilobytes
+ * from the other in the file, so this is room to spare, and it is what a
+ * segment costs, whatever its size.
+ */
+export const SEGMENT_WINDOW_BYTES = 8 * 1024 * 1024;
 
 export interface RemuxedClip {
   /** Wall-clock time of the keyframe the file starts at (epoch ms). */
@@ -47,7 +55,7 @@ interface TrackSettings {
 
 /** A segment opened for reading: its tracks and their settings. */
 interface OpenedSegment extends TrackSettings {
-  segment: SegmentBytes;
+  segment: SegmentBody;
   input: Input;
   video: InputVideoTrack;
   audio: InputAudioTrack | undefined;
@@ -59,10 +67,10 @@ interface OpenedSegment extends TrackSettings {
  * runs on Lambda without ffmpeg).
  *
  * Memory: one segment is demuxed at a time and its packets handed to the
- * muxer, which writes a fragment (moof+mdat) about every second and lets go
- * of it; the output stream applies backpressure, so a slow client holds the
- * remuxer, not a growing buffer. The caller's iterator decides how many
- * segments it reads ahead.
+ * muxer, which writes a fragment (moof+mdat) every FRAGMENT_SECONDS, on a
+ * keyframe or not (fragment-cuts.ts), and lets go of it; the output stream
+ * applies backpressure, so a slow client holds the remuxer, not a growing
+ * buffer. The caller's iterator decides how many segments it reads ahead.
  *
  * Timeline: the file starts at 0 on the keyframe at or before `fromMs`
  * (there is no edit list: the frames between that keyframe and `fromMs` are
@@ -76,12 +84,15 @@ interface OpenedSegment extends TrackSettings {
  * the response headers.
  */
 export async function remuxToFragmentedMp4(
-  segments: AsyncIterator<SegmentBytes>,
+  segments: AsyncIterator<SegmentBody>,
   opts: RemuxOptions,
 ): Promise<RemuxedClip> {
   const firstItem = await segments.next();
   if (firstItem.done) throw new Error("remuxToFragmentedMp4 needs at least one segment");
-  const first = await open(firstItem.value);
+  // Starting inside the first segment means finding the keyframe at or
+  // before `fromMs` and going back to it: that segment is kept whole.
+  const startsInside = opts.fromMs - firstItem.value.startMs > 1000;
+  const first = await open(firstItem.value, startsInside ? Infinity : SEGMENT_WINDOW_BYTES);
   let key: EncodedPacket;
   let origin: EncodedPacket;
   try {
@@ -97,19 +108,14 @@ export async function remuxToFragmentedMp4(
   }
   const startMs = first.segment.startMs + Math.round((key.timestamp - origin.timestamp) * 1000);
 
-  const pipe = new TransformStream<Uint8Array, Uint8Array>();
-  const writer = pipe.writable.getWriter();
-  const target = new WritableStream<StreamTargetChunk>({
-    write: async (chunk) => {
-      await writer.ready;
-      await writer.write(chunk.data);
-    },
-  });
+  const target = new Mp4StreamTarget();
   const output = new Output({
     format: new Mp4OutputFormat({ fastStart: "fragmented", minimumFragmentDuration: 1 }),
-    target: new StreamTarget(target),
+    target,
   });
   stampRecordingTime(output, startMs);
+  const endFragment = fragmentEnder(output);
+  const cuts = new FragmentCuts();
   const video = new EncodedVideoPacketSource(first.video.codec === "hevc" ? "hevc" : "avc");
   output.addVideoTrack(video);
   const audio = first.audio ? new EncodedAudioPacketSource("aac") : undefined;
@@ -134,7 +140,7 @@ export async function remuxToFragmentedMp4(
     const earliest = cutoff ?? Math.min(firstVideo.timestamp, firstAudio?.timestamp ?? Infinity);
     const shift = shiftFor(timeline, seg.segment, earliest);
     let inputEnd = earliest;
-    const audioPackets = asink?.packets();
+    const audioPackets = asink ? packetsFrom(asink, firstAudio ?? undefined) : undefined;
     const nextAudio = async () => {
       for (;;) {
         const item = await audioPackets?.next();
@@ -151,13 +157,14 @@ export async function remuxToFragmentedMp4(
       audioConfigured = true;
     };
     let a = await nextAudio();
-    for await (const p of vsink.packets(firstVideo)) {
+    for await (const p of packetsFrom(vsink, firstVideo)) {
       // Leading pictures of an open GOP present before the keyframe and need frames left out.
       if (cutoff !== undefined && p.timestamp < cutoff) continue;
       while (a && a.timestamp <= p.timestamp) {
         await addAudio(a);
         a = await nextAudio();
       }
+      if (cuts.before(p.timestamp + shift)) await endFragment();
       inputEnd = Math.max(inputEnd, p.timestamp + p.duration);
       await video.add(
         p.clone({ timestamp: p.timestamp + shift }),
@@ -193,15 +200,37 @@ export async function remuxToFragmentedMp4(
       }
     }
     await output.finalize();
-    await writer.close();
+    target.close();
   };
-  pump().catch(async (err) => {
-    opened?.input.dispose();
-    await output.cancel().catch(() => {});
-    await writer.abort(err).catch(() => {});
-    opts.onStop?.("remuxing failed", "", err);
-  });
-  return { startMs, body: pipe.readable };
+  pump()
+    .catch(async (err) => {
+      opened?.input.dispose();
+      await output.cancel().catch(() => {});
+      target.error(err);
+      opts.onStop?.("remuxing failed", "", err);
+    })
+    // A segment opened ahead and not used (the file ended early) lets its connection go.
+    .finally(() => segments.return?.(undefined)?.catch(() => {}));
+  return { startMs, body: target.readable };
+}
+
+/**
+ * A track's packets in decode order from `start` (its first when absent),
+ * each read when asked for. mediabunny's own `packets()` reads ahead as
+ * many packets as were taken in the last second of wall time: remuxing
+ * takes hundreds a second, so it held seconds of frames (megabytes, copied
+ * out of the TS packets) per track and ran the two tracks' reading
+ * positions megabytes apart.
+ */
+async function* packetsFrom(
+  sink: EncodedPacketSink,
+  start?: EncodedPacket,
+): AsyncGenerator<EncodedPacket> {
+  let packet = start ?? (await sink.getFirstPacket());
+  while (packet) {
+    yield packet;
+    packet = await sink.getNextPacket(packet);
+  }
 }
 
 /** Seconds from 1904 (the MP4 epoch) to 1970. */
@@ -224,7 +253,7 @@ function stampRecordingTime(output: Output, startMs: number): void {
 
 /** The next segment opened, or undefined at the end or when it cannot be read (told through onStop). */
 async function nextSegment(
-  segments: AsyncIterator<SegmentBytes>,
+  segments: AsyncIterator<SegmentBody>,
   opts: RemuxOptions,
 ): Promise<OpenedSegment | undefined> {
   const item = await segments.next();
@@ -252,8 +281,12 @@ function settingsChange(first: TrackSettings, next: TrackSettings): string | und
 }
 
 /** A segment's tracks and decoder settings; throws (input disposed) when it has no H.264/HEVC video. */
-async function open(segment: SegmentBytes): Promise<OpenedSegment> {
-  const input = new Input({ source: new BufferSource(segment.bytes), formats: ALL_FORMATS });
+async function open(
+  segment: SegmentBody,
+  windowBytes = SEGMENT_WINDOW_BYTES,
+): Promise<OpenedSegment> {
+  const source = new ReadableStreamSource(segment.body, { maxCacheSize: windowBytes });
+  const input = new Input({ source, formats: ALL_FORMATS });
   try {
     const video = await input.getPrimaryVideoTrack();
     if (!video || (video.codec !== "avc" && video.codec !== "hevc")) {

@@ -549,7 +549,7 @@ const TABLE: Row[] = [
     `${r}/recordings?start=1795343400&end=1795343460&summary=week`,
     undefined,
     "json",
-    [400, "INVALID_ARGUMENT", "summary", 'summary must be "hour" or "day", got "week"'],
+    [400, "INVALID_ARGUMENT", "summary", 'summary must be "minute", "hour" or "day", got "week"'],
   ],
   [
     "recordings: bad summary before bad range",
@@ -557,7 +557,7 @@ const TABLE: Row[] = [
     `${r}/recordings?summary=week`,
     undefined,
     "json",
-    [400, "INVALID_ARGUMENT", "summary", 'summary must be "hour" or "day", got "week"'],
+    [400, "INVALID_ARGUMENT", "summary", 'summary must be "minute", "hour" or "day", got "week"'],
   ],
   [
     "recordings: too long without summary",

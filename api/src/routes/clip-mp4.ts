@@ -1,10 +1,9 @@
 import { z } from "@hono/zod-openapi";
-import { formatTime, KirokuError, NotFoundError } from "@kiroku/shared";
-import { authorizeScope } from "../access/auth";
-import { accessOf, listRange } from "../access/context";
-import { compactUtc, rangeQuery } from "../http/time-range";
+import { formatTime, KirokuError } from "@kiroku/shared";
+import { rangeQuery } from "../http/time-range";
 import { remuxToFragmentedMp4 } from "../media/fmp4-remux";
-import { readAhead, readSegmentBytes } from "../media/segment-bytes";
+import { openAhead, openSegmentBody } from "../media/segment-body";
+import { clipRequest } from "./clip-request";
 import { channelParams, problem } from "./common-schemas";
 import { apiRoute } from "./endpoint";
 
@@ -15,15 +14,13 @@ import { apiRoute } from "./endpoint";
  * edit list: the frames before `start` in that group of pictures are
  * shown) and ends with the last segment overlapping `end`; gaps between
  * recording runs are left out of its timeline. Streamed as it is built:
- * one segment is remuxed while the next is fetched, so memory stays at a
- * segment or two whatever the clip's length.
+ * each segment is demuxed as its bytes arrive (a window of
+ * SEGMENT_WINDOW_BYTES), with the next one's GET opened ahead, and the MP4
+ * goes out a fragment per second, so memory stays within a segment
+ * whatever the clip's length.
  *
- * The same checks as clip.ts: the same access (a signed clip session's
- * query opens both files), 404 for an empty range, 413 before any byte when
- * the segments add up to more than CLIP_MAX_BYTES (the MP4 is a little
- * smaller than its MPEG-TS, so the TS sizes are a safe bound), HEAD with
- * the same headers without reading a segment. The MP4's length is known
- * only once written, so there is no Content-Length.
+ * The same checks and headers as clip.ts (clip-request.ts). The MP4's
+ * length is known only once written, so there is no Content-Length.
  */
 export const clipMp4Route = apiRoute(
   (limits) => ({
@@ -66,39 +63,25 @@ export const clipMp4Route = apiRoute(
     async (c, { params, query }) => {
       const channel = params.ch;
       const { range } = query;
-      // Resource "clip": the signature of a clip session opens clip.ts and clip.mp4 alike.
-      authorizeScope(deps.config, accessOf(c), { channel, resource: "clip", ...range });
-      const segments = await listRange(deps, channel, range, c.req.raw.signal);
-      if (segments.length === 0) {
-        throw new NotFoundError(
-          "NO_SEGMENTS",
-          `no segments of channel ${channel} between ${formatTime(range.startMs)} and ${formatTime(range.endMs)}`,
-        );
-      }
-      const total = segments.reduce((sum, s) => sum + (s.size ?? 0), 0);
-      if (total > deps.config.clipMaxBytes) {
-        throw new KirokuError(
-          "CLIP_TOO_LARGE",
-          `the clip would draw on ${total} bytes of segments, over CLIP_MAX_BYTES (${deps.config.clipMaxBytes}): ask for a shorter range, or use vod.m3u8`,
-          413,
-        );
-      }
+      const { segments, headers } = await clipRequest(deps, c, channel, range, {
+        extension: "mp4",
+        contentType: "video/mp4",
+      });
       const first = segments[0]!;
-      const last = segments[segments.length - 1]!;
-      const filename = `${channel}_${compactUtc(range.startMs)}-${compactUtc(range.endMs)}.mp4`;
-      const headers: Record<string, string> = {
-        "Content-Type": "video/mp4",
-        "Content-Disposition": `attachment; filename="${filename}"`,
-        "Cache-Control": "private, no-store",
-        "X-Kiroku-Clip-Start": formatTime(first.startMs),
-        "X-Kiroku-Clip-End": formatTime(last.startMs + last.durationMs),
-        "X-Kiroku-Segments": String(segments.length),
-      };
       if (c.req.method === "HEAD") return new Response(null, { status: 200, headers });
 
       const abort = new AbortController();
       c.req.raw.signal.addEventListener("abort", () => abort.abort(), { once: true });
-      const source = readAhead((seg) => readSegmentBytes(deps, seg, abort.signal), segments);
+      const source = openAhead(
+        async (seg) => ({
+          key: seg.key,
+          run: seg.run,
+          seq: seg.seq,
+          startMs: seg.startMs,
+          body: await openSegmentBody(deps, seg, abort.signal),
+        }),
+        segments,
+      );
       let clip: Awaited<ReturnType<typeof remuxToFragmentedMp4>>;
       try {
         clip = await remuxToFragmentedMp4(source, {

@@ -1,10 +1,8 @@
-import { GetObjectCommand, type GetObjectCommandOutput } from "@aws-sdk/client-s3";
 import { z } from "@hono/zod-openapi";
-import { formatTime, KirokuError, NotFoundError, type StoredSegment } from "@kiroku/shared";
-import { authorizeScope } from "../access/auth";
-import { type ApiDeps, accessOf, listRange } from "../access/context";
-import { toStorageError } from "../http/storage-error";
-import { compactUtc, rangeQuery } from "../http/time-range";
+import type { StoredSegment } from "@kiroku/shared";
+import { rangeQuery } from "../http/time-range";
+import { openSegmentBody } from "../media/segment-body";
+import { clipRequest } from "./clip-request";
 import { channelParams, problem } from "./common-schemas";
 import { apiRoute } from "./endpoint";
 
@@ -51,44 +49,16 @@ export const clipRoute = apiRoute(
   (deps) =>
     async (c, { params, query }) => {
       const channel = params.ch;
-      const { range } = query;
-      authorizeScope(deps.config, accessOf(c), { channel, resource: "clip", ...range });
-      const segments = await listRange(deps, channel, range, c.req.raw.signal);
-      if (segments.length === 0) {
-        throw new NotFoundError(
-          "NO_SEGMENTS",
-          `no segments of channel ${channel} between ${formatTime(range.startMs)} and ${formatTime(range.endMs)}`,
-        );
-      }
-      const sizes = segments.map((s) => s.size);
-      const total = sizes.every((s) => s !== undefined)
-        ? sizes.reduce<number>((a, b) => a + (b ?? 0), 0)
-        : undefined;
-      if (total !== undefined && total > deps.config.clipMaxBytes) {
-        throw new KirokuError(
-          "CLIP_TOO_LARGE",
-          `the clip would be ${total} bytes, over CLIP_MAX_BYTES (${deps.config.clipMaxBytes}): ask for a shorter range, or use vod.m3u8`,
-          413,
-        );
-      }
-      const first = segments[0]!;
-      const last = segments[segments.length - 1]!;
-      const filename = `${channel}_${compactUtc(range.startMs)}-${compactUtc(range.endMs)}.ts`;
-      const headers: Record<string, string> = {
-        "Content-Type": "video/mp2t",
-        "Content-Disposition": `attachment; filename="${filename}"`,
-        "Cache-Control": "private, no-store",
-        "X-Kiroku-Clip-Start": formatTime(first.startMs),
-        "X-Kiroku-Clip-End": formatTime(last.startMs + last.durationMs),
-        "X-Kiroku-Segments": String(segments.length),
-      };
-      if (total !== undefined) headers["Content-Length"] = String(total);
-      // HEAD: the same checks and headers without touching a segment, so a page
-      // can learn of a 404 or 413 before handing the URL to the browser's downloads.
+      const { segments, totalBytes, headers } = await clipRequest(deps, c, channel, query.range, {
+        extension: "ts",
+        contentType: "video/mp2t",
+      });
+      if (totalBytes !== undefined) headers["Content-Length"] = String(totalBytes);
       if (c.req.method === "HEAD") return new Response(null, { status: 200, headers });
       const abort = new AbortController();
       c.req.raw.signal.addEventListener("abort", () => abort.abort(), { once: true });
-      const open = (seg: StoredSegment) => openSegment(deps, seg, abort.signal);
+      const open = async (seg: StoredSegment) =>
+        (await openSegmentBody(deps, seg, abort.signal)).getReader();
       let reader = await open(segments[0]!);
       let index = 0;
       const stream = new ReadableStream<Uint8Array>({
@@ -124,31 +94,3 @@ export const clipRoute = apiRoute(
       return new Response(stream, { status: 200, headers });
     },
 );
-
-async function openSegment(
-  deps: ApiDeps,
-  seg: StoredSegment,
-  abortSignal: AbortSignal,
-): Promise<ReadableStreamDefaultReader<Uint8Array>> {
-  let out: GetObjectCommandOutput;
-  try {
-    out = await deps.s3.send(
-      new GetObjectCommand({ Bucket: deps.config.s3.bucket, Key: seg.key }),
-      {
-        abortSignal,
-      },
-    );
-  } catch (err) {
-    throw toStorageError(err, `reading ${seg.key}`);
-  }
-  if (!out.Body)
-    throw new KirokuError("STORAGE_ERROR", `object storage returned no body for ${seg.key}`, 502);
-  if (seg.size !== undefined && out.ContentLength !== undefined && out.ContentLength !== seg.size) {
-    throw new KirokuError(
-      "SEGMENT_CHANGED",
-      `segment ${seg.key} is ${out.ContentLength} bytes, the listing said ${seg.size}`,
-      502,
-    );
-  }
-  return out.Body.transformToWebStream().getReader() as ReadableStreamDefaultReader<Uint8Array>;
-}

@@ -10,14 +10,18 @@ import { settledBefore } from "../playlists/upload-backlog";
 import { channelParams, json, Time } from "./common-schemas";
 import { apiRoute } from "./endpoint";
 
-const BUCKETS = { hour: 3_600_000, day: 86_400_000 } as const;
+const BUCKETS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
+
+/** Hours a minute summary may span (1,440 buckets): the web page asks for one up to 6 h wide. */
+const MINUTE_SUMMARY_MAX_HOURS = 24;
 
 /**
- * `GET /v1/channels/:ch/recordings?start&end[&summary=hour|day]`: recorded
- * spans and the gaps between them, for a timeline. With `summary`, coverage
- * per hour or day (buckets aligned to `start`, so a client gets local days by
- * starting at its local midnight); summaries may span a month even when
- * MAX_RANGE_HOURS is lower. An empty range is not an error here: a timeline
+ * `GET /v1/channels/:ch/recordings?start&end[&summary=minute|hour|day]`:
+ * recorded spans and the gaps between them, for a timeline. With `summary`,
+ * coverage per minute, hour or day (buckets aligned to `start`, so a client
+ * gets local days by starting at its local midnight); hour and day summaries
+ * may span a month even when MAX_RANGE_HOURS is lower, minute ones a day at
+ * most (the web page's activity strip asks for them). An empty range is not an error here: a timeline
  * with no recordings is an answer. Each span and bucket carries its
  * `activity` (media/activity.ts: bytes per second over the run's median,
  * mean and peak), null where nothing can be said.
@@ -84,28 +88,35 @@ export const recordingsRoute = apiRoute(
 
 /**
  * `summary` (checked first), then the range: up to MAX_RANGE_HOURS, or
- * SUMMARY_MAX_HOURS with a summary when that is longer.
+ * SUMMARY_MAX_HOURS with an hour or day summary when that is longer; a
+ * minute summary up to MINUTE_SUMMARY_MAX_HOURS when that is shorter.
  */
 function recordingsQuery(maxRangeHours: number) {
   return z
     .object({
       summary: z
-        .enum(["hour", "day"], {
-          error: (issue) => `summary must be "hour" or "day", got ${describeInput(issue.input)}`,
+        .enum(["minute", "hour", "day"], {
+          error: (issue) =>
+            `summary must be "minute", "hour" or "day", got ${describeInput(issue.input)}`,
         })
         .optional()
         .openapi({
-          description: "Also give coverage per hour or day (buckets aligned to `start`).",
+          description: `Also give coverage and activity per minute, hour or day (buckets aligned to \`start\`). A minute summary spans ${MINUTE_SUMMARY_MAX_HOURS} h at most.`,
         }),
       ...rangeFields(),
     })
     .transform((query, ctx) => {
       // A summary's own, longer limit is named as such: quoting MAX_RANGE_HOURS
       // with a number that is not its value would send the reader astray.
-      const summaryLonger = query.summary && API_DEFAULTS.SUMMARY_MAX_HOURS > maxRangeHours;
+      const minute = query.summary === "minute";
+      const summaryLonger =
+        query.summary && !minute && API_DEFAULTS.SUMMARY_MAX_HOURS > maxRangeHours;
+      const minuteShorter = minute && MINUTE_SUMMARY_MAX_HOURS < maxRangeHours;
       const range = summaryLonger
         ? resolveRange(query, API_DEFAULTS.SUMMARY_MAX_HOURS, ctx, "the summary limit")
-        : resolveRange(query, maxRangeHours, ctx);
+        : minuteShorter
+          ? resolveRange(query, MINUTE_SUMMARY_MAX_HOURS, ctx, "the minute summary limit")
+          : resolveRange(query, maxRangeHours, ctx);
       return range ? { summary: query.summary, range } : z.NEVER;
     });
 }
@@ -147,7 +158,7 @@ const RecordingsSchema = z
     gaps: z.array(SpanSchema),
     summary: z
       .object({
-        bucket: z.enum(["hour", "day"]),
+        bucket: z.enum(["minute", "hour", "day"]),
         buckets: z.array(
           z.object({
             start: Time,

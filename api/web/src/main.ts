@@ -1,3 +1,4 @@
+import { type ActivityBar, type ActivityBucket, activityBars, summaryFor } from "./activity-strip";
 import { ApiClient, ApiError } from "./api-client";
 import { CameraWall, type WallChannel } from "./camera-wall";
 import { ChannelStatePanel } from "./channel-state";
@@ -186,7 +187,10 @@ async function openTimeline(name: string): Promise<void> {
   const moved = () => timeline.lastMovedMs >= now;
   let recent: Span[] = [];
   try {
-    recent = await fetchSpans(name, { startMs: now - OPENING_LOOKBACK_MS, endMs: now });
+    ({ spans: recent } = await fetchRecordings(name, {
+      startMs: now - OPENING_LOOKBACK_MS,
+      endMs: now,
+    }));
   } catch {
     // shown by the timeline's own load below
   }
@@ -203,26 +207,44 @@ function dayOf(value: string): Span {
   return { startMs, endMs: next.getTime() };
 }
 
-async function fetchSpans(name: string, view: Span): Promise<Span[]> {
-  const body = await api.json<{ spans: Array<{ start: string; end: string }> }>(
+interface Recordings {
+  spans: Span[];
+  activity: ActivityBar[];
+}
+
+async function fetchRecordings(name: string, view: Span): Promise<Recordings> {
+  const body = await api.json<{
+    spans: Array<{ start: string; end: string }>;
+    summary?: { buckets: Array<{ start: string; end: string } & Pick<ActivityBucket, "activity">> };
+  }>(
     "GET",
     api.url(`/v1/channels/${name}/recordings`, {
       start: isoWithOffset(view.startMs),
       end: isoWithOffset(view.endMs),
-      ...(view.endMs - view.startMs > 86_400_000 ? { summary: "true" } : {}),
+      // Buckets for the activity strip (an hour summary also lets a view span a month).
+      summary: summaryFor(view.endMs - view.startMs),
     }),
   );
-  return body.spans.map((s) => ({ startMs: Date.parse(s.start), endMs: Date.parse(s.end) }));
+  const time = (s: { start: string; end: string }) => ({
+    startMs: Date.parse(s.start),
+    endMs: Date.parse(s.end),
+  });
+  return {
+    spans: body.spans.map(time),
+    activity: activityBars(
+      (body.summary?.buckets ?? []).map((b) => ({ ...time(b), activity: b.activity })),
+    ),
+  };
 }
 
 async function loadRecordings(view: Span): Promise<void> {
   if (!channel) return;
   const request = ++viewRequest;
   try {
-    const got = await fetchSpans(channel, view);
+    const got = await fetchRecordings(channel, view);
     if (request !== viewRequest) return; // a newer view was asked for meanwhile
-    spans = got;
-    timeline.setSpans(spans);
+    spans = got.spans;
+    timeline.setSpans(spans, got.activity);
     void moments.refresh(view);
   } catch (err) {
     if (request === viewRequest) say(`Timeline unavailable: ${(err as Error).message}`, "error");

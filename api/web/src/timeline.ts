@@ -1,3 +1,4 @@
+import type { ActivityBar } from "./activity-strip";
 import { clockTime, localDay } from "./time-format";
 import { panBy, type Span, zoomAround } from "./timeline-view";
 
@@ -14,6 +15,7 @@ export interface TimelineHandlers {
 
 const DRAG_PX = 6; // a press that moves less is a click
 const LABEL_PX = 40; // room a tick label needs: none closer than this to the right edge
+const ACTIVITY_PX = 16; // height of the activity strip's tallest bar
 const TICK_STEPS = [
   60_000,
   5 * 60_000,
@@ -28,7 +30,9 @@ const TICK_STEPS = [
 
 /**
  * A timeline drawn from recorded spans: recorded time in colour, gaps
- * empty, hour (or finer) ticks in the viewer's local time. Click to seek,
+ * empty, hour (or finer) ticks in the viewer's local time, and along its
+ * bottom the activity strip (activity-strip.ts: taller and brighter where
+ * the recording took more bytes than usual). Click to seek,
  * drag to select a range, wheel or the zoom buttons to zoom from a week to
  * two minutes (the time under the pointer, or the playhead, stays where it
  * is), shift-wheel or arrow keys to pan.
@@ -36,6 +40,7 @@ const TICK_STEPS = [
 export class Timeline {
   private view: Span;
   private spans: Span[] = [];
+  private activity: ActivityBar[] = [];
   private cursorMs: number | undefined;
   private selection: Span | undefined;
   private press: { x: number; ms: number; dragging: boolean } | undefined;
@@ -91,8 +96,10 @@ export class Timeline {
     return this.view;
   }
 
-  setSpans(spans: Span[]): void {
+  /** The recorded spans and their activity bars (none: no strip). */
+  setSpans(spans: Span[], activity: ActivityBar[] = []): void {
     this.spans = spans;
+    this.activity = activity;
     this.draw();
   }
 
@@ -223,6 +230,7 @@ export class Timeline {
       if (text) el.textContent = text;
       if (title) el.title = title;
       parts.push(el);
+      return el;
     };
     // As many ticks as fit with room for their labels (fewer on a phone).
     const maxTicks = Math.max(2, Math.min(12, Math.floor(this.el.clientWidth / 56)));
@@ -249,6 +257,19 @@ export class Timeline {
         undefined,
         `${clockTime(s.startMs)}–${clockTime(s.endMs)}`,
       );
+    }
+    for (const bar of this.activity) {
+      if (bar.endMs <= startMs || bar.startMs >= endMs) continue;
+      const el = add(
+        bar.busy ? "activity busy" : "activity",
+        Math.max(bar.startMs, startMs),
+        Math.min(bar.endMs, endMs),
+        undefined,
+        bar.label,
+      );
+      el.style.height = `${Math.round(bar.level * ACTIVITY_PX)}px`;
+      el.dataset.start = String(bar.startMs);
+      el.dataset.end = String(bar.endMs);
     }
     if (this.selection) {
       const a = Math.max(this.selection.startMs, startMs);

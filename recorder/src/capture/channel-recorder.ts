@@ -233,6 +233,12 @@ interface Attempt {
   exit?: FfmpegExit;
   /** The write of `ffmpeg.pid`, awaited before the folder is finished (and removed). */
   pidFile?: Promise<void>;
+  /**
+   * Left by a previous process (crash, power cut): its files may be torn.
+   * Otherwise every file it lists was closed by this process's ffmpeg, so
+   * each ends where its last frame ends (TsVerifyOptions.closedByWriter).
+   */
+  recovered: boolean;
 }
 
 export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
@@ -343,6 +349,7 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
       segments: 0,
       killTimers: [],
       stderrTail: [],
+      recovered: output.watch === false,
     };
     const { pin: _pin, ...outputOptions } = output;
     attempt.output = new AttemptOutput(dir, this.spool, {
@@ -475,7 +482,20 @@ export class ChannelRecorder extends EventEmitter<ChannelRecorderEvents> {
       return;
     }
     const name = path.basename(raw.file);
-    const { verdict, sha256 } = await readAndCheckSegment(raw.file);
+    const { verdict, sha256 } = await readAndCheckSegment(raw.file, {
+      closedByWriter: !attempt.recovered,
+    });
+    if (!verdict.ok && verdict.code === "too-short" && !attempt.recovered) {
+      // ffmpeg closed it whole with under two frames: stopped (or its source
+      // lost) right after a segment began. Nothing is damaged and nothing
+      // worth keying is in it (a frame or two): not a quarantine to report.
+      const kept = await moveToPartial(this.spool, `a${attempt.id}_${name}`, raw.file);
+      this.log.info(
+        { file: kept, reason: verdict.reason },
+        "segment of under two frames (ffmpeg stopped just after it began) kept in partial/, not uploaded",
+      );
+      return;
+    }
     if (!verdict.ok) {
       const from = path.relative(this.spool.root, raw.file);
       const q = await quarantineSegment(

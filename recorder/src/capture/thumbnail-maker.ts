@@ -1,11 +1,13 @@
 import { spawn } from "node:child_process";
 import { linkSync, mkdirSync } from "node:fs";
-import { mkdir, readdir, rename, stat, unlink } from "node:fs/promises";
+import { mkdir, readdir, rename, stat, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "@kiroku/shared";
 import type { CompletedSegment } from "../spool/completed-segment";
 import { fsyncDir, fsyncFile } from "../spool/durable-write";
 import { thumbnailSpool } from "../spool/thumbnail-spool";
+import { readFirstKeyframe } from "./first-keyframe";
+import { KeyframeDecoder } from "./keyframe-decoder";
 import { thumbnailArgs } from "./thumbnail-args";
 
 export interface ThumbnailMakerOptions {
@@ -53,8 +55,11 @@ export class ThumbnailMaker {
   failed = 0;
   /** Segments given no thumbnail because extraction was behind (MAX_PENDING_PER_CHANNEL). */
   skipped = 0;
+  private readonly decoder: KeyframeDecoder;
 
-  constructor(private readonly opts: ThumbnailMakerOptions) {}
+  constructor(private readonly opts: ThumbnailMakerOptions) {
+    this.decoder = new KeyframeDecoder(opts.width, opts.ffmpegPath, EXTRACT_TIMEOUT_MS);
+  }
 
   /** Links a completed segment for extraction; synchronous, so it happens before the uploader sees it. */
   take(seg: CompletedSegment): void {
@@ -105,6 +110,7 @@ export class ThumbnailMaker {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.chain;
+    await this.decoder.close();
   }
 
   private enqueue(channel: string, link: string): void {
@@ -133,13 +139,36 @@ export class ThumbnailMaker {
     const name = `${path.basename(link, ".ts")}.jpg`;
     const final = path.join(spool.queue, name);
     const tmp = path.join(spool.queue, `.${name}.tmp`);
-    await runFfmpeg(this.opts.ffmpegPath ?? "ffmpeg", thumbnailArgs(link, tmp, this.opts.width));
+    const jpeg = await this.fromKeyframe(link);
+    if (jpeg) {
+      await writeFile(tmp, jpeg);
+    } else {
+      await runFfmpeg(this.opts.ffmpegPath ?? "ffmpeg", thumbnailArgs(link, tmp, this.opts.width));
+    }
     if ((await stat(tmp)).size === 0) throw new Error("ffmpeg wrote an empty JPEG");
     await fsyncFile(tmp);
     await rename(tmp, final);
     await fsyncDir(spool.queue);
     this.made++;
     this.opts.onReady(channel, final);
+  }
+
+  /**
+   * The JPEG from the segment's first H.264 keyframe through the
+   * long-lived decoder (keyframe-decoder.ts), or undefined when the segment
+   * does not open on one or the decoder fails: ffmpeg then reads the file
+   * (thumbnail-args.ts), as it did for every segment before.
+   */
+  private async fromKeyframe(link: string): Promise<Uint8Array | undefined> {
+    const keyframe = await readFirstKeyframe(link).catch(() => undefined);
+    if (!keyframe) return undefined;
+    return this.decoder.decode(keyframe).catch((err) => {
+      this.opts.log.warn(
+        { err: String(err), segment: path.basename(link) },
+        "the thumbnail decoder failed; ffmpeg reads this segment instead",
+      );
+      return undefined;
+    });
   }
 }
 

@@ -4,7 +4,13 @@ import path from "node:path";
 import type { Logger } from "@kiroku/shared";
 import { moveNoClobber } from "./file-moves";
 import type { ChannelSpool } from "./spool-layout";
-import { TS_PACKET_SIZE, type TsRejectCode, type TsVerdict, TsVerifier } from "./ts-verify";
+import {
+  TS_PACKET_SIZE,
+  type TsRejectCode,
+  type TsVerdict,
+  TsVerifier,
+  type TsVerifyOptions,
+} from "./ts-verify";
 
 /**
  * The verification step on disk: a segment file is read once, verified
@@ -53,10 +59,11 @@ export async function checkSegmentFile(file: string): Promise<TsVerdict> {
  */
 export async function readAndCheckSegment(
   file: string,
+  options: TsVerifyOptions = {},
 ): Promise<{ verdict: TsVerdict; sha256?: string }> {
   const fh = await open(file, "r+");
   try {
-    const verifier = new TsVerifier();
+    const verifier = new TsVerifier(options);
     const hash = createHash("sha256");
     const buffer = Buffer.allocUnsafe(READ_CHUNK);
     for (;;) {

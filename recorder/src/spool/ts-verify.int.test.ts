@@ -160,6 +160,22 @@ describe("verifyTs on real segments", () => {
     expect(tried).toBeGreaterThan(20);
   });
 
+  it("trims a last frame zeroed inside its last packet's payload (no header shows the damage)", async () => {
+    // A power cut that zeroes the file's last block when that block holds
+    // only the end of the last packet: every header is intact.
+    for (const [label, whole] of [
+      ["av", av],
+      ["video-only", vOnly],
+    ] as const) {
+      for (const back of [3, 40, 150]) {
+        const torn = Buffer.from(whole);
+        torn.fill(0, whole.length - back);
+        const verdict = await expectCleanTrim(torn, `${label}-last-${back}`, false);
+        expect(verdict.trimReason).toBe("last frame ends in zero bytes (its tail was lost)");
+      }
+    }
+  });
+
   it("trims a garbage tail", async () => {
     const torn = Buffer.from(av);
     const from = Math.floor(av.length * 0.4);

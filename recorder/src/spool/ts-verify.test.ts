@@ -105,10 +105,16 @@ function pes(
   return out;
 }
 
-/** H.264 access unit: AUD, then an IDR or non-IDR slice, padded to `size` bytes. */
-function h264Frame(idr: boolean, size: number): number[] {
+/**
+ * H.264 access unit: AUD, then an IDR or non-IDR slice, filled to `size`
+ * bytes; with `zeroPadded`, ending in two zero bytes (trailing_zero_8bits, as
+ * some hardware encoders pad every frame).
+ */
+function h264Frame(idr: boolean, size: number, zeroPadded = false): number[] {
   const nal = [0, 0, 0, 1, 0x09, 0xf0, 0, 0, 0, 1, idr ? 0x65 : 0x41, 0x88];
-  return [...nal, ...new Array(Math.max(0, size - nal.length)).fill(0xaa)];
+  const body = [...nal, ...new Array(Math.max(0, size - nal.length)).fill(0xaa)];
+  if (zeroPadded) body.splice(-2, 2, 0, 0);
+  return body;
 }
 
 /** An ADTS AAC frame of `bytes` (48 kHz, mono). */
@@ -138,6 +144,7 @@ function segment(opts: {
   firstIdr?: boolean;
   frameBytes?: number;
   startPts?: number;
+  zeroPadded?: boolean;
 }): Built {
   const start = opts.startPts ?? 126_000;
   const packets: number[][] = [
@@ -156,7 +163,7 @@ function segment(opts: {
       vcc,
       0xe0,
       (start + f * FRAME_TICKS) % 2 ** 33,
-      h264Frame(key, (opts.frameBytes ?? 1000) + f),
+      h264Frame(key, (opts.frameBytes ?? 1000) + f, opts.zeroPadded),
       {
         rai: key,
       },
@@ -214,6 +221,24 @@ describe("verifyTs", () => {
     if (v.ok) expect(v.trimReason).toBe("incomplete last PES dropped");
   });
 
+  it("keeps a last frame that fills its last packet when the writer is known to have closed the file", () => {
+    // The same bytes as a cut on a packet boundary: ambiguous after a crash,
+    // whole when ffmpeg listed the file to the running recorder.
+    const { bytes, videoAt } = segment({ frames: 50, frameBytes: 2000 });
+    const end = videoAt[30]! + 3 * TS_PACKET_SIZE;
+    expect(verifyTs(bytes.subarray(0, end))).toMatchObject({ trimmed: true, durationMs: 1200 });
+    expect(verifyTs(bytes.subarray(0, end), { closedByWriter: true })).toMatchObject({
+      ok: true,
+      trimmed: false,
+      validBytes: end,
+      durationMs: 1240,
+    });
+    // Damage it shows is still cut.
+    const torn = Uint8Array.from(bytes);
+    torn.fill(0, videoAt[40]! + 10);
+    expect(verifyTs(torn, { closedByWriter: true })).toMatchObject({ ok: true, trimmed: true });
+  });
+
   it("keeps a frame that ends exactly where the file was cut (its last packet is stuffed)", () => {
     const { bytes, videoAt } = segment({ frames: 50, frameBytes: 2000 });
     const v = verifyTs(bytes.subarray(0, videoAt[30]!));
@@ -241,6 +266,22 @@ describe("verifyTs", () => {
       expect(v.durationMs).toBeLessThan(1100);
       expect(v.durationMs).toBeGreaterThan(800);
     }
+  });
+
+  it("drops a last frame whose tail was zeroed inside its last packet, where no header shows it", () => {
+    const { bytes, videoAt } = segment({ frames: 50, frameBytes: 2000 });
+    const torn = Uint8Array.from(bytes);
+    torn.fill(0, bytes.length - 20); // the last 20 payload bytes of the last frame
+    const v = verifyTs(torn);
+    expect(v).toMatchObject({ ok: true, trimmed: true, validBytes: videoAt[49], durationMs: 1960 });
+    if (v.ok) expect(v.trimReason).toBe("last frame ends in zero bytes (its tail was lost)");
+    // The same file whole is kept whole.
+    expect(verifyTs(bytes)).toMatchObject({ ok: true, trimmed: false, durationMs: 2000 });
+  });
+
+  it("keeps a stream whose encoder ends every frame with zero bytes", () => {
+    const { bytes } = segment({ frames: 50, frameBytes: 2000, zeroPadded: true });
+    expect(verifyTs(bytes)).toMatchObject({ ok: true, trimmed: false, durationMs: 2000 });
   });
 
   it("drops a last access unit that holds no picture (what ffmpeg writes as an RTSP source goes away)", () => {

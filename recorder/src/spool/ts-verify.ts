@@ -37,9 +37,16 @@
  *   bad one (a lost 4 KiB block does not start on a packet), so that packet
  *   is dropped too. A file that merely ends early (cut on or inside a packet)
  *   keeps every whole packet.
+ * - An H.264/HEVC frame ends with its last NAL unit's stop bit, an AAC frame
+ *   with its END element, so a stream's last frame that ends in a zero byte
+ *   (when no earlier frame of it does: some encoders pad every frame) lost
+ *   its tail inside a packet's payload, where no header shows it: it is
+ *   dropped.
  * - A video PES whose payload exactly fills its last packet and ends the
  *   file cannot be told from a cut one: it is dropped (one frame, about
- *   1 in 184 video-only files).
+ *   1 in 184 video-only files), unless the file is known closed by its
+ *   writer (TsVerifyOptions.closedByWriter: a segment ffmpeg listed to the
+ *   running recorder).
  *
  * Rejected (never to be uploaded as video): empty, not TS from byte 0, no
  * PAT/PMT, no video stream (audio only), the first video frame not a
@@ -107,6 +114,18 @@ export interface TsRejected {
 
 export type TsVerdict = TsAccepted | TsRejected;
 
+export interface TsVerifyOptions {
+  /**
+   * The file was closed by its writer within this boot and read since (ffmpeg
+   * listed it as closed to the running recorder): no power cut can have torn
+   * it, so a last video PES whose payload exactly fills the last packet is
+   * whole, not cut. Without it (recovery after a crash, the queue check) that
+   * PES cannot be told from a cut one and is dropped. Damage the file shows
+   * is handled the same either way.
+   */
+  closedByWriter?: boolean;
+}
+
 const SYNC = 0x47;
 const PTS_WRAP = 2 ** 33;
 const HALF_WRAP = 2 ** 32;
@@ -130,6 +149,8 @@ const AUDIO_TYPES: Record<number, string> = {
   129: "ac3",
   135: "eac3",
 };
+/** Codecs whose frames never end in a zero byte as encoders write them (see finish). */
+const ENDS_NONZERO = new Set(["h264", "hevc", "aac"]);
 const ADTS_RATES = [
   96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
 ];
@@ -158,6 +179,8 @@ interface EsState {
   keyframe?: boolean;
   /** Per video PES: a picture (a VCL NAL unit) was found in it. */
   pictures: boolean[];
+  /** Per PES: its payload (so far) ends in a zero byte. */
+  zeroEnds: boolean[];
   nalZeros: number;
   nalNext: boolean;
 }
@@ -166,8 +189,8 @@ interface EsState {
  * Verifies one MPEG-TS segment held in memory (see the module comment).
  * Pure; never throws. For a file, TsVerifier reads it in chunks instead.
  */
-export function verifyTs(data: Uint8Array): TsVerdict {
-  const v = new TsVerifier();
+export function verifyTs(data: Uint8Array, options: TsVerifyOptions = {}): TsVerdict {
+  const v = new TsVerifier(options);
   v.push(data);
   return v.finish();
 }
@@ -197,6 +220,8 @@ export class TsVerifier {
   /** cleanCut and openCount as they were before the last whole packet was read. */
   private cleanCutBeforeLast = 0;
   private openCountBeforeLast = 0;
+
+  constructor(private readonly options: TsVerifyOptions = {}) {}
 
   /** Feeds the next bytes of the file. */
   push(chunk: Uint8Array): void {
@@ -326,6 +351,7 @@ export class TsVerifier {
         st.pesGot += end - p;
         feedPayload(data, p, end, st);
       }
+      if (st.offsets.length > 0) st.zeroEnds[st.offsets.length - 1] = data[end - 1] === 0;
       if (st.open && ((st.pesSize > 0 && st.pesGot >= st.pesSize) || stuffed)) {
         st.open = false;
         this.openCount--;
@@ -381,7 +407,9 @@ export class TsVerifier {
     const off = this.whole;
     let stop = this.stop;
     if (stop === undefined && off < n) stop = `partial packet at the end (${n - off} bytes)`;
-    if (this.openCount === 0) this.cleanCut = off;
+    if (this.openCount === 0 || (this.options.closedByWriter && stop === undefined)) {
+      this.cleanCut = off;
+    }
     let validBytes = this.cleanCut;
     const es = this.es;
 
@@ -397,13 +425,27 @@ export class TsVerifier {
       while (k > 0 && s.offsets[k - 1]! >= validBytes) k--;
       return k;
     };
-    if (video.offsets.length === 0) return reject("no-video", "no video frame in the file");
+    if (video.offsets.length === 0) return reject("too-short", "no video frame in the file");
     // A last video PES with no picture in it (an access unit delimiter ffmpeg
     // wrote as an RTSP source went away) decodes as "missing picture": cut it.
     let pictureless = false;
     for (let k = kept(video); k > 1 && !video.pictures[k - 1]; k--) {
       validBytes = video.offsets[k - 1]!;
       pictureless = true;
+    }
+    // An H.264/HEVC access unit ends with a NAL unit's stop bit, an AAC frame
+    // with its END element: never with a zero byte, unless the encoder pads
+    // every frame with zeros. A last frame that alone ends in zeros lost its
+    // tail (a power cut zeroed the last block of the file inside one packet's
+    // payload, where no packet header shows it): cut it.
+    let zeroTail = false;
+    for (const s of es.values()) {
+      if (!ENDS_NONZERO.has(s.codec)) continue;
+      const k = kept(s);
+      if (k > 1 && s.zeroEnds[k - 1] && !s.zeroEnds.slice(0, k - 1).includes(true)) {
+        validBytes = Math.min(validBytes, s.offsets[k - 1]!);
+        zeroTail = true;
+      }
     }
     if (video.keyframe === false || (video.keyframe === undefined && kept(video) > 0)) {
       return reject("no-keyframe", "the first video frame is not a keyframe");
@@ -423,8 +465,9 @@ export class TsVerifier {
 
     const reasons: string[] = [];
     if (stop) reasons.push(stop);
+    if (zeroTail) reasons.push("last frame ends in zero bytes (its tail was lost)");
     if (pictureless) reasons.push("last video PES without a picture dropped");
-    else if (validBytes < off) reasons.push("incomplete last PES dropped");
+    else if (!zeroTail && validBytes < off) reasons.push("incomplete last PES dropped");
     const trimmed = validBytes < n;
     return {
       ok: true,
@@ -619,6 +662,7 @@ function parsePmt(s: Uint8Array): EsState[] {
       adtsFill: 0,
       adtsBroken: false,
       pictures: [],
+      zeroEnds: [],
       nalZeros: 0,
       nalNext: false,
     });
