@@ -1,7 +1,6 @@
 import type { S3Client } from "@aws-sdk/client-s3";
-import { type Logger, redactUrl, silentLogger } from "@kiroku/shared";
+import { type Logger, silentLogger } from "@kiroku/shared";
 import { Hono, type MiddlewareHandler } from "hono";
-import { cors } from "hono/cors";
 import { requireAdmin } from "./access/admin-auth";
 import { authenticateRead } from "./access/auth";
 import type { ApiDeps, ApiEnv } from "./access/context";
@@ -11,12 +10,21 @@ import { SegmentListings } from "./access/segment-listings";
 import { SegmentUrls } from "./access/segment-urls";
 import type { ApiConfig } from "./api-config";
 import { API_DEFAULTS, listingRefreshMs } from "./api-defaults";
+import {
+  addCorsHeaders,
+  type CorsOptions,
+  type CorsRules,
+  corsHeaders,
+  corsRules,
+} from "./http/cors";
 import { errorResponse } from "./http/error-response";
 import { PlaylistCache } from "./http/playlist-cache";
+import { logRequest, requestLog } from "./http/request-log";
 import { budgetedS3Client, runWithS3Work, S3Budget, S3Work } from "./http/s3-budget";
 import { API_ROUTES } from "./routes/api-routes";
 import { mountRoutes } from "./routes/endpoint";
 import { openApiDocumentRoute } from "./routes/openapi-document";
+import { type CachedVodRequest, cachedVodAnswersOf, headerOf } from "./routes/vod-cached-answers";
 
 export interface AppOptions {
   config: ApiConfig;
@@ -83,24 +91,25 @@ export function createApp(options: AppOptions): Hono<ApiEnv> {
       work.settle();
     }
   });
-  app.use(
-    cors({
-      origin: config.corsOrigins,
-      allowMethods: ["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"],
-      allowHeaders: ["Authorization", "Content-Type", "Range", "If-None-Match"],
-      exposeHeaders: [
-        "Content-Length",
-        "Content-Range",
-        "Content-Disposition",
-        "ETag",
-        "Retry-After",
-        "X-Kiroku-Clip-Start",
-        "X-Kiroku-Clip-End",
-        "X-Kiroku-Segments",
-      ],
-      maxAge: 600,
-    }),
-  );
+  // Ours, not hono/cors: its headers go on after the handler, so a byte body
+  // keeps @hono/node-server's direct path (http/cors.ts says why).
+  const cors: CorsOptions = {
+    origin: config.corsOrigins,
+    allowMethods: ["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"],
+    allowHeaders: ["Authorization", "Content-Type", "Range", "If-None-Match"],
+    exposeHeaders: [
+      "Content-Length",
+      "Content-Range",
+      "Content-Disposition",
+      "ETag",
+      "Retry-After",
+      "X-Kiroku-Clip-Start",
+      "X-Kiroku-Clip-End",
+      "X-Kiroku-Segments",
+    ],
+    maxAge: 600,
+  };
+  app.use(corsHeaders(cors));
 
   /** Reads: a bearer token, a signed URL (scope checked by the handler) or public playback. */
   const read: MiddlewareHandler<ApiEnv> = async (c, next) => {
@@ -122,23 +131,55 @@ export function createApp(options: AppOptions): Hono<ApiEnv> {
     metadata: [read],
     admin: [admin],
   });
+  cachedAnswers.set(app, cachedAnswerer(deps, corsRules(cors)));
   return app;
 }
 
-/** One log line per request (debug for successes, so a busy player does not flood the log); secrets in URLs masked. */
-function requestLog(logger: Logger, now: () => number): MiddlewareHandler<ApiEnv> {
-  return async (c, next) => {
-    const started = performance.now();
-    await next();
-    const status = c.res.status;
-    const line = {
-      method: c.req.method,
-      url: redactUrl(c.req.url),
-      status,
-      ms: Math.round(performance.now() - started),
-      at: now(),
-    };
-    if (status >= 500) logger.warn(line, "request failed");
-    else logger.debug(line, "request");
+/**
+ * A request as the Node server has it, before the app: method, the full URL
+ * the app would see, and its headers by lower-case name.
+ */
+export interface BareRequest extends CachedVodRequest {
+  method: string;
+}
+
+/** An answer made without the app: status, headers, body. */
+export interface BareAnswer {
+  status: number;
+  headers: Record<string, string>;
+  bytes?: Uint8Array;
+}
+
+const cachedAnswers = new WeakMap<Hono<ApiEnv>, (req: BareRequest) => BareAnswer | undefined>();
+
+/**
+ * The app's answers that need none of its middleware: a finished range
+ * playlist already in the playlist cache, asked for again by the exact URL
+ * (routes/vod-cached-answers.ts), with the CORS headers and the log line the
+ * middleware would have added. Undefined means: ask the app. For a Node
+ * server, where routing and the middleware cost more than sending the bytes.
+ */
+export function cachedAnswerOf(
+  app: Hono<ApiEnv>,
+): ((req: BareRequest) => BareAnswer | undefined) | undefined {
+  return cachedAnswers.get(app);
+}
+
+function cachedAnswerer(deps: ApiDeps, cors: CorsRules) {
+  const vod = cachedVodAnswersOf(deps);
+  return (req: BareRequest): BareAnswer | undefined => {
+    if (req.method !== "GET") return undefined;
+    const startedMs = performance.now();
+    const answer = vod.answer(req);
+    if (!answer) return undefined;
+    addCorsHeaders(answer.headers, cors, headerOf(req, "origin"));
+    logRequest(deps.logger, {
+      method: req.method,
+      url: req.url,
+      status: answer.status,
+      startedMs,
+      at: deps.now(),
+    });
+    return answer;
   };
 }

@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, hash, timingSafeEqual } from "node:crypto";
 import { KirokuError } from "@kiroku/shared";
 
 /**
@@ -119,7 +119,7 @@ export function checkBearer(settings: AuthSettings, header: string | undefined):
       401,
     );
   }
-  if (!settings.apiToken || !safeEqual(m[1]!, settings.apiToken)) {
+  if (!settings.apiToken || !timingSafeEqual(sha256(m[1]!), tokenDigest(settings.apiToken))) {
     throw new KirokuError("INVALID_TOKEN", "the bearer token is not valid for this server", 401);
   }
 }
@@ -139,7 +139,15 @@ export function authorizeScope(settings: AuthSettings, access: Access, scope: Si
 
 /** Constant-time string comparison (hashing first makes the lengths equal). */
 export function safeEqual(a: string, b: string): boolean {
-  const ha = createHash("sha256").update(a).digest();
-  const hb = createHash("sha256").update(b).digest();
-  return timingSafeEqual(ha, hb);
+  return timingSafeEqual(sha256(a), sha256(b));
+}
+
+// The one-shot form: no Hash object per call (a bearer request pays one).
+const sha256 = (s: string) => hash("sha256", s, "buffer");
+
+// The API token's digest, made once: every bearer request compares against it.
+let token: { value: string; digest: Buffer } | undefined;
+function tokenDigest(value: string): Buffer {
+  if (token?.value !== value) token = { value, digest: sha256(value) };
+  return token.digest;
 }

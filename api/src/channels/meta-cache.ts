@@ -35,9 +35,8 @@ export async function cachedMeta<T>(
   key: string,
   read: () => Promise<T>,
 ): Promise<T> {
-  const now = deps.now();
-  const hit = cacheOf(deps).get(key);
-  if (hit && now - hit.atMs < META_CACHE_MS && now >= hit.atMs) return hit.value as T;
+  const hit = peekMeta(deps, key);
+  if (hit) return hit.value as T;
   let flight = flights.get(deps);
   if (!flight) {
     flight = new SharedS3Flight();
@@ -48,6 +47,16 @@ export async function cachedMeta<T>(
     rememberMeta(deps, key, value);
     return value;
   })) as T;
+}
+
+/**
+ * The cached value of `key` if it is fresh (what `cachedMeta` would answer
+ * without reading), else undefined: for answers that must not wait on S3.
+ */
+export function peekMeta(deps: ApiDeps, key: string): { value: unknown } | undefined {
+  const now = deps.now();
+  const hit = cacheOf(deps).get(key);
+  return hit && now - hit.atMs < META_CACHE_MS && now >= hit.atMs ? hit : undefined;
 }
 
 /** Records a value just written (or deleted: undefined) so this instance serves it at once. */

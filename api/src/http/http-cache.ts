@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 
-/** A strong ETag of a response body. */
-export function etagOf(body: string): string {
+/** A strong ETag of a response body (hash the bytes when they are at hand: a string is encoded again). */
+export function etagOf(body: string | Uint8Array): string {
   return `"${createHash("sha256").update(body).digest("base64url").slice(0, 32)}"`;
 }
 

@@ -20,15 +20,18 @@ function sizeOf(key: string, value: CachedPlaylist): number {
 export class PlaylistCache {
   readonly #entries = new Map<string, CachedPlaylist>();
   #bytes = 0;
+  /** The most recently used key: a hit on it needs no reordering (one playlist asked for over and over). */
+  #newest: string | undefined;
 
   constructor(private readonly maxBytes: number) {}
 
   get(key: string): CachedPlaylist | undefined {
     const hit = this.#entries.get(key);
-    if (hit) {
+    if (hit && key !== this.#newest) {
       // Map keeps insertion order: re-inserting marks it most recently used.
       this.#entries.delete(key);
       this.#entries.set(key, hit);
+      this.#newest = key;
     }
     return hit;
   }
@@ -42,6 +45,7 @@ export class PlaylistCache {
       this.#bytes -= sizeOf(key, old);
     }
     this.#entries.set(key, value);
+    this.#newest = key;
     this.#bytes += size;
     for (const [k, v] of this.#entries) {
       if (this.#bytes <= this.maxBytes) break;

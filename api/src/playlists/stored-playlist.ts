@@ -11,7 +11,7 @@ import { API_DEFAULTS } from "../api-defaults";
 import { jsonObject } from "../http/json-body";
 import { bodyRange, bodyTime, type TimeRange } from "../http/time-range";
 import { asIssue, parseWith } from "../http/validation";
-import { renderRangePlaylist } from "./m3u8";
+import { playlistEntry, renderRangePlaylist } from "./m3u8";
 
 /**
  * Stored VOD playlists (OSS PostVodPlaylist / GetVodPlaylist): an M3U8 object
@@ -120,7 +120,7 @@ export function renderStoredPlaylist(
   requestedStartMs: number,
 ): string {
   return renderRangePlaylist({
-    entries: segments.map((s) => ({ ...s, uri: relativeSegmentUri(movieKey, channel, s.key) })),
+    entries: segments.map((s) => playlistEntry(s, relativeSegmentUri(movieKey, channel, s.key))),
     requestedStartMs,
     type: "VOD",
     gapToleranceMs: API_DEFAULTS.GAP_TOLERANCE_MS,

@@ -2,7 +2,7 @@ import type { ChannelStatus } from "@kiroku/shared";
 import type { ApiDeps } from "../access/context";
 import { staleAfterMs } from "../channels/channel-state";
 import { getStatus } from "../channels/channel-store";
-import { cachedMeta } from "../channels/meta-cache";
+import { cachedMeta, peekMeta } from "../channels/meta-cache";
 
 /**
  * The start (epoch ms) from which segments of a channel may still reach the
@@ -51,10 +51,27 @@ export async function settledBefore(
 ): Promise<boolean> {
   try {
     // Shared by concurrent callers: one caller's abort must not cancel it for the others.
-    const status = await cachedMeta(deps, `status|${channel}`, () => getStatus(deps, channel));
+    const status = await cachedMeta(deps, statusKey(channel), () => getStatus(deps, channel));
     return endMs <= pendingFromMs(status, deps.now());
   } catch (err) {
     deps.logger.warn({ channel, err }, "cannot read the channel's heartbeat; playlist not cached");
     return false;
   }
 }
+
+/**
+ * `settledBefore` from the heartbeat already in the metadata cache, without
+ * reading S3: undefined when the cache holds no fresh heartbeat read (then
+ * only `settledBefore` can tell).
+ */
+export function settledBeforeFromCache(
+  deps: ApiDeps,
+  channel: string,
+  endMs: number,
+): boolean | undefined {
+  const hit = peekMeta(deps, statusKey(channel));
+  if (!hit) return undefined;
+  return endMs <= pendingFromMs(hit.value as ChannelStatus | undefined, deps.now());
+}
+
+const statusKey = (channel: string) => `status|${channel}`;

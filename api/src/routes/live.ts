@@ -6,10 +6,11 @@ import { API_DEFAULTS } from "../api-defaults";
 import { liveSettingsOf } from "../channels/settings-cache";
 import { etagOf, liveCacheControl, matchesIfNoneMatch } from "../http/http-cache";
 import { type LivePolicy, liveTargetDuration, resolveLive } from "../playlists/live-hold";
-import { renderLivePlaylist } from "../playlists/m3u8";
+import { playlistEntry, renderLivePlaylist } from "../playlists/m3u8";
 import { channelParams, problem, ref, text } from "./common-schemas";
 import { apiRoute } from "./endpoint";
-import { IF_NONE_MATCH, M3U8_TYPE } from "./vod";
+import { IF_NONE_MATCH } from "./vod";
+import { M3U8_TYPE } from "./vod-cached-answers";
 
 /**
  * `GET /v1/channels/:ch/live.m3u8`: the newest segments, at least
@@ -76,7 +77,7 @@ export const liveRoute = apiRoute(
       }
       const uri = await deps.urls.builder(channel, urlPolicy(deps.config, access, now));
       const body = renderLivePlaylist({
-        entries: decision.window.map((s) => ({ ...s, uri: uri(s) })),
+        entries: decision.window.map((s) => playlistEntry(s, uri(s))),
         targetDurationSeconds: policy.targetDurationSeconds,
         ended: decision.kind === "ended",
       });

@@ -28,7 +28,7 @@ import {
 } from "../playlists/stored-playlist";
 import { channelName, channelParams, json, problem, Time } from "./common-schemas";
 import { apiRoute } from "./endpoint";
-import { M3U8_TYPE } from "./vod";
+import { M3U8_TYPE } from "./vod-cached-answers";
 
 /**
  * `POST /v1/channels/:ch/vod-playlists {name,start,end}[?overwrite=true]`

@@ -5,22 +5,16 @@ import { type ApiDeps, accessOf, rangeIsOver } from "../access/context";
 import { urlPolicy } from "../access/segment-urls";
 import { API_DEFAULTS } from "../api-defaults";
 import { EncodedBody } from "../http/compressed-body";
-import {
-  etagOf,
-  immutableCacheControl,
-  matchesIfNoneMatch,
-  shortCacheControl,
-} from "../http/http-cache";
+import { etagOf, immutableCacheControl, shortCacheControl } from "../http/http-cache";
 import type { CachedPlaylist } from "../http/playlist-cache";
 import { SingleFlight } from "../http/single-flight";
 import { rangeQuery } from "../http/time-range";
 import { listRangeShared } from "../playlists/indexed-range";
-import { renderRangePlaylist } from "../playlists/m3u8";
+import { playlistEntry, renderRangePlaylist } from "../playlists/m3u8";
 import { settledBefore } from "../playlists/upload-backlog";
 import { channelParams, problem, ref, text } from "./common-schemas";
 import { apiRoute } from "./endpoint";
-
-export const M3U8_TYPE = "application/vnd.apple.mpegurl";
+import { cachedVodAnswersOf, M3U8_TYPE, playlistAnswer, vodCacheKey } from "./vod-cached-answers";
 
 /** `If-None-Match`, as the document shows it: an ETag from an earlier answer. */
 export const IF_NONE_MATCH = z.object({
@@ -70,11 +64,11 @@ export const vodRoute = apiRoute(
       const finished = over && (await settledBefore(deps, channel, range.endMs, c.req.raw.signal));
       const policy = urlPolicy(deps.config, access, now);
       const shared = deps.config.publicPlayback;
-      const cacheKey = `${channel}|${range.startMs}|${range.endMs}|${policy.cacheTag}`;
+      const cacheKey = vodCacheKey(channel, range, policy);
       const hit = finished ? deps.cache.get(cacheKey) : undefined;
       // One build per playlist at a time; the listing under it is shared
       // apart from the signing (a new signing slot re-signs the kept listing).
-      const { body, etag } =
+      const playlist =
         hit ??
         (await buildsOf(deps).run(`${cacheKey}|${finished}|${over}`, async () => {
           const segments = await listRangeShared(deps, channel, range, finished);
@@ -85,30 +79,40 @@ export const vodRoute = apiRoute(
             );
           }
           const uri = await deps.urls.builder(channel, policy);
-          const body = renderRangePlaylist({
-            entries: segments.map((s) => ({ ...s, uri: uri(s) })),
+          const text = renderRangePlaylist({
+            entries: segments.map((s) => playlistEntry(s, uri(s))),
             requestedStartMs: range.startMs,
             type: over ? "VOD" : "EVENT",
             gapToleranceMs: API_DEFAULTS.GAP_TOLERANCE_MS,
           });
-          const built = { body: EncodedBody.of(body), etag: etagOf(body) };
+          const body = EncodedBody.of(text);
+          const built = { body, etag: etagOf(body.bytes) };
           if (finished) deps.cache.set(cacheKey, built);
           return built;
         }));
-      c.header(
-        "Cache-Control",
+      if (finished) {
+        // The next request for this exact URL can be answered from the cache
+        // without the app (node.ts); every check above is taken again there.
+        cachedVodAnswersOf(deps).remember(c.req.url, {
+          channel,
+          range,
+          query: { sig: c.req.query("sig"), exp: c.req.query("exp") },
+        });
+      }
+      // Bytes as they are kept: no re-encoding, compressed once per coding.
+      const answer = playlistAnswer(
+        playlist,
         finished
           ? immutableCacheControl(shared, policy.cacheUntilMs, now)
           : shortCacheControl(shared),
+        {
+          ifNoneMatch: c.req.header("If-None-Match"),
+          acceptEncoding: c.req.header("Accept-Encoding"),
+        },
       );
-      c.header("ETag", etag);
-      c.header("Vary", "Accept-Encoding");
-      if (matchesIfNoneMatch(c.req.header("If-None-Match"), etag)) return c.body(null, 304);
-      c.header("Content-Type", M3U8_TYPE);
-      // Bytes as they are kept: no re-encoding, compressed once per coding.
-      const sent = body.for(c.req.header("Accept-Encoding"));
-      if (sent.coding) c.header("Content-Encoding", sent.coding);
-      return c.body(sent.bytes as Uint8Array<ArrayBuffer>);
+      for (const [name, value] of Object.entries(answer.headers)) c.header(name, value);
+      if (!answer.bytes) return c.body(null, 304);
+      return c.body(answer.bytes as Uint8Array<ArrayBuffer>);
     },
 );
 
