@@ -195,8 +195,10 @@ describe("storage failures", () => {
       return startAfter.startsWith(failDay) ? { status: 503, code: "SlowDown" } : undefined;
     });
     const first = proxy.requests.length;
+    let answeredAt = 0;
     try {
       const res = await fetch(`${api.url}${summaryPath}`, { headers: auth });
+      answeredAt = Date.now();
       const body = (await res.json()) as ErrorBody;
       expect(res.status).toBe(503);
       expect(res.headers.get("retry-after")).toMatch(/^\d+$/);
@@ -208,8 +210,12 @@ describe("storage failures", () => {
       proxy.inject(undefined);
     }
     const mine = proxy.requests.slice(first);
-    const lastFailure = Math.max(...mine.filter((r) => r.injected).map((r) => r.answeredAt ?? 0));
-    const after = mine.filter((r) => r.arrivedAt > lastFailure);
+    // Once the API has answered 503 it has given the month up: nothing more
+    // may reach S3. (Between the proxy's last 503 and the API hearing of it, a
+    // worker finishing another day may still start one more: that is a race
+    // no code can close, and a loaded machine widens it.)
+    expect(mine.some((r) => r.injected)).toBe(true);
+    const after = mine.filter((r) => r.arrivedAt > answeredAt);
     expect(after.map((r) => `${r.operation} ${r.url}`)).toEqual([]);
     // Far fewer than the 32 listings of the month: only those already sent when day 3 failed.
     expect(mine.filter((r) => r.operation === "ListObjectsV2").length).toBeLessThan(16);
