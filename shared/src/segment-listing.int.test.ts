@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { countCommands, seedSegmentKeys } from "@kiroku/test/seed-keys";
+import { countCommands, seedSegmentKeysInStore } from "@kiroku/test/seed-keys";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { overlaps, planRangeScans } from "./range-plan";
 import { createS3Client } from "./s3-client";
@@ -30,14 +30,15 @@ describe("listSegmentsInRange against the embedded S3 server", () => {
     dir = await mkdtemp(path.join(tmpdir(), "kiroku-listing-"));
     server = await startS3Server({ dir, bucket });
     s3 = createS3Client(settings());
+    // Keys written into the server's folder: listing is the subject, not PUT.
     for (const [channel, offsetMs] of [
       ["cam1", 0],
       ["cam2", 7_250],
     ] as const) {
       stored.set(
         channel,
-        await seedSegmentKeys({
-          s3,
+        await seedSegmentKeysInStore({
+          dir,
           bucket,
           movieKey,
           channel,

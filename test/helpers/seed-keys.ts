@@ -50,6 +50,45 @@ export async function seedSegmentKeys(opts: {
   return segments;
 }
 
+/**
+ * As seedSegmentKeys, but written straight into the folder of an embedded S3
+ * server (`startS3Server({ dir })`) instead of PUT over HTTP: the store keeps
+ * an object as `{key}._S3rver_object` (its size from the file; metadata and
+ * MD5 are optional and made when first read). For tests about listing that
+ * need days of keys: 17,280 PUTs take a minute and a half on a busy 2-core
+ * machine, these writes a second or two. The server answers for them at once
+ * (it reads its folder on every request).
+ */
+export async function seedSegmentKeysInStore(opts: {
+  dir: string;
+  bucket: string;
+  movieKey: string;
+  channel: string;
+  startMs: number;
+  days: number;
+  segmentMs?: number;
+}): Promise<SegmentRef[]> {
+  const segmentMs = opts.segmentMs ?? 30_000;
+  const count = Math.round((opts.days * 86_400_000) / segmentMs);
+  const segments: SegmentRef[] = Array.from({ length: count }, (_, i) => ({
+    channel: opts.channel,
+    startMs: opts.startMs + i * segmentMs,
+    durationMs: segmentMs,
+    run: 1,
+    seq: i,
+  }));
+  const folders = new Map<string, Promise<unknown>>();
+  await mapLimit(segments, 64, async (seg) => {
+    const key = segmentKey(opts.movieKey, seg);
+    const file = path.join(opts.dir, opts.bucket, `${key}._S3rver_object`);
+    const folder = path.dirname(file);
+    if (!folders.has(folder)) folders.set(folder, mkdir(folder, { recursive: true }));
+    await folders.get(folder);
+    await writeFile(file, "ts");
+  });
+  return segments;
+}
+
 /** Counts the S3 commands a client sends, by command name (e.g. `ListObjectsV2Command`). */
 export function countCommands(s3: S3Client): Map<string, number> {
   const counts = new Map<string, number>();

@@ -80,8 +80,8 @@ const failingFfmpeg: SpawnFfmpeg = () => ({
   signal() {},
 });
 
-/** Runs a recorder until its recovery is done, then stops it; returns the segments it announced. */
-async function recoverOnce(): Promise<CompletedSegment[]> {
+/** A recorder of the test channel on the spool, with `spawn` as its ffmpeg; backoff waits until stopped. */
+function recorderWith(spawn: SpawnFfmpeg) {
   const announced: CompletedSegment[] = [];
   const recorder = new ChannelRecorder({
     channel,
@@ -89,11 +89,17 @@ async function recoverOnce(): Promise<CompletedSegment[]> {
     targetDuration: 2,
     log: silentLogger(),
     onSegment: (seg) => announced.push(seg),
-    spawn: failingFfmpeg,
+    spawn,
     hardwareEncoder: false,
     sleep: (_ms, signal) =>
       new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true })),
   });
+  return { recorder, announced };
+}
+
+/** Runs a recorder until its recovery is done, then stops it; returns the segments it announced. */
+async function recoverOnce(): Promise<CompletedSegment[]> {
+  const { recorder, announced } = recorderWith(failingFfmpeg);
   recorder.start();
   await recorder.recovered;
   await recorder.stop();
@@ -181,19 +187,8 @@ describe("ChannelRecorder and the stub segment of a stop right after a segment b
             })(),
             signal() {},
           };
-    const announced: CompletedSegment[] = [];
     const quarantined: unknown[] = [];
-    const recorder = new ChannelRecorder({
-      channel,
-      spoolDir,
-      targetDuration: 2,
-      log: silentLogger(),
-      onSegment: (seg) => announced.push(seg),
-      spawn: fakeFfmpeg,
-      hardwareEncoder: false,
-      sleep: (_ms, signal) =>
-        new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true })),
-    });
+    const { recorder, announced } = recorderWith(fakeFfmpeg);
     recorder.on("quarantined", (q) => quarantined.push(q));
     const spool = channelSpool(spoolDir, "cam");
     recorder.start();
