@@ -1,16 +1,15 @@
 import { execFile, execFileSync } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { type StoredSegment, thumbnailKey } from "@kiroku/shared";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { thumbnailArgs } from "../../recorder/src/capture/thumbnail-args";
 import { type ApiProcess, startApiProcess } from "../helpers/api-server";
-import { CHROMIUM_ARGS } from "../helpers/player";
 import { type RecordedBucket, startRecordedBucket } from "../helpers/recorded-bucket";
+import { type Browser, openBrowser, screenshot } from "./web-site";
 
 /**
  * The web page's filmstrip and hover preview in Chromium (UTC), against
@@ -28,8 +27,7 @@ const T0 = Date.UTC(2026, 10, 22, 11, 59, 30);
 let bucket: RecordedBucket;
 let segments: StoredSegment[];
 let api: ApiProcess;
-let profile: string;
-let context: BrowserContext;
+let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
@@ -55,15 +53,8 @@ beforeAll(async () => {
     );
   }
   api = await startApiProcess({ ...bucket.env, TARGET_DURATION: "2", API_TOKEN: TOKEN });
-  profile = await mkdtemp(path.join(os.tmpdir(), "kiroku-moments-chromium-"));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1100, height: 900 },
-    timezoneId: "UTC",
-  });
-  page = context.pages()[0] ?? (await context.newPage());
+  browser = await openBrowser({ width: 1100, height: 900 }, { timezoneId: "UTC" });
+  page = browser.page;
   await page.goto(`${api.url}/#token=${TOKEN}&channel=cam1`);
   await page.locator("#day").fill("2026-11-22");
   await page.locator("#day").dispatchEvent("change");
@@ -71,8 +62,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await context?.close().catch(() => {});
-  if (profile) await rm(profile, { recursive: true, force: true });
+  await browser?.close();
   await api?.stop();
   await bucket?.cleanup();
 });
@@ -127,8 +117,7 @@ it("previews the image of the segment under the pointer, with its time, and none
       new Date(seg.startMs).toISOString().slice(11, 19),
     );
   }
-  await mkdir(path.join(root, "test-artifacts"), { recursive: true });
-  await page.screenshot({ path: path.join(root, "test-artifacts/web-moments.png") });
+  await screenshot(page, "web-moments");
   // Far from any recording (40 s after the last one): no image, no preview.
   const { x, y } = await xOf(bucket.endMs + 40_000);
   await page.mouse.move(x, y);

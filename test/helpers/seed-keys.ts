@@ -13,6 +13,24 @@ import {
 } from "@kiroku/shared";
 import { type S3Server, startS3Server } from "@kiroku/shared/s3-server";
 
+/** `days` of back-to-back segments of a channel from `startMs` (30 s each unless `segmentMs`), run 1, seq from 0. */
+function backToBackSegments(opts: {
+  channel: string;
+  startMs: number;
+  days: number;
+  segmentMs?: number;
+}): SegmentRef[] {
+  const segmentMs = opts.segmentMs ?? 30_000;
+  const count = Math.round((opts.days * 86_400_000) / segmentMs);
+  return Array.from({ length: count }, (_, i) => ({
+    channel: opts.channel,
+    startMs: opts.startMs + i * segmentMs,
+    durationMs: segmentMs,
+    run: 1,
+    seq: i,
+  }));
+}
+
 /**
  * Stores `days` of back-to-back segments for a channel, with tiny bodies:
  * listing tests and benchmarks care about keys, not video. Returns the
@@ -28,15 +46,7 @@ export async function seedSegmentKeys(opts: {
   segmentMs?: number;
   concurrency?: number;
 }): Promise<SegmentRef[]> {
-  const segmentMs = opts.segmentMs ?? 30_000;
-  const count = Math.round((opts.days * 86_400_000) / segmentMs);
-  const segments: SegmentRef[] = Array.from({ length: count }, (_, i) => ({
-    channel: opts.channel,
-    startMs: opts.startMs + i * segmentMs,
-    durationMs: segmentMs,
-    run: 1,
-    seq: i,
-  }));
+  const segments = backToBackSegments(opts);
   await mapLimit(segments, opts.concurrency ?? 32, (seg) =>
     opts.s3.send(
       new PutObjectCommand({
@@ -68,15 +78,7 @@ export async function seedSegmentKeysInStore(opts: {
   days: number;
   segmentMs?: number;
 }): Promise<SegmentRef[]> {
-  const segmentMs = opts.segmentMs ?? 30_000;
-  const count = Math.round((opts.days * 86_400_000) / segmentMs);
-  const segments: SegmentRef[] = Array.from({ length: count }, (_, i) => ({
-    channel: opts.channel,
-    startMs: opts.startMs + i * segmentMs,
-    durationMs: segmentMs,
-    run: 1,
-    seq: i,
-  }));
+  const segments = backToBackSegments(opts);
   const folders = new Map<string, Promise<unknown>>();
   await mapLimit(segments, 64, async (seg) => {
     const key = segmentKey(opts.movieKey, seg);
